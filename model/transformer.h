@@ -1,0 +1,130 @@
+// Transformer: a decoder-only Llama / Qwen2 model (RMSNorm, GQA attention with rotary embeddings in Hugging Face's
+// rotate-half convention, SwiGLU MLP, optional tied head, optional q/k/v biases). Parameter names follow Hugging
+// Face's (`model.layers.0.self_attn.q_proj.weight`, `lm_head.weight`), so named_parameters() is the safetensors map.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include <vector>
+
+#include "model/config.h"
+
+namespace grpo {
+
+// Keys and values of past tokens, per layer, preallocated to `capacity` columns.
+// Rows are sequences; reorder() selects/duplicates rows (share one prompt's cache among its G samples, drop
+// finished sequences).
+struct KVCache {
+  std::vector<torch::Tensor> keys;    // per layer [B, n_kv, capacity, head_dim]
+  std::vector<torch::Tensor> values;  // per layer [B, n_kv, capacity, head_dim]
+  int64_t length = 0;                 // filled columns
+
+  bool empty() const { return keys.empty(); }
+  int64_t batch_size() const { return keys.empty() ? 0 : keys.front().size(0); }
+  int64_t capacity() const { return keys.empty() ? 0 : keys.front().size(2); }
+  // rows: [B'] int64 indices into the current batch.
+  void reorder(const torch::Tensor& rows);
+  // Ensures room for `extra` more columns (grows geometrically).
+  void reserve(int64_t extra);
+};
+
+class RMSNormImpl : public torch::nn::Module {
+ public:
+  RMSNormImpl(int64_t size, double eps);
+  torch::Tensor forward(const torch::Tensor& x);  // [..., D] -> [..., D]
+  torch::Tensor weight;                           // [D]
+  double eps;
+};
+TORCH_MODULE(RMSNorm);
+
+class AttentionImpl : public torch::nn::Module {
+ public:
+  explicit AttentionImpl(const ModelConfig& config);
+  // x [B, T, D]; cos/sin [B, T, head_dim]; mask [B, 1, T, S] bool (true = may attend), S = past + T.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        const torch::Tensor& mask, KVCache* cache, int64_t layer);
+  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  int64_t num_heads, num_kv_heads, head_dim;
+};
+TORCH_MODULE(Attention);
+
+class MLPImpl : public torch::nn::Module {
+ public:
+  explicit MLPImpl(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& x);  // [B, T, D] -> [B, T, D]
+  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+};
+TORCH_MODULE(MLP);
+
+class DecoderLayerImpl : public torch::nn::Module {
+ public:
+  explicit DecoderLayerImpl(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        const torch::Tensor& mask, KVCache* cache, int64_t layer);
+  RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
+  Attention self_attn{nullptr};
+  MLP mlp{nullptr};
+};
+TORCH_MODULE(DecoderLayer);
+
+// The `model.` part of Hugging Face's *ForCausalLM: embeddings, layers, final norm.
+class DecoderImpl : public torch::nn::Module {
+ public:
+  explicit DecoderImpl(const ModelConfig& config);
+  torch::nn::Embedding embed_tokens{nullptr};
+  torch::nn::ModuleList layers{nullptr};
+  RMSNorm norm{nullptr};
+};
+TORCH_MODULE(Decoder);
+
+class TransformerImpl : public torch::nn::Module {
+ public:
+  explicit TransformerImpl(const ModelConfig& config);
+
+  // input_ids [B, T] int64; positions [B, T] int64 (rotary positions: left padding is allowed);
+  // attention_mask [B, S] bool with S = cache->length + T (true = a real token, may be attended), or undefined
+  // for "all real"; causality is always applied on top. With a cache, keys/values of the T new tokens are
+  // appended to it. Returns the final hidden states [B, T, D] (after the final norm).
+  torch::Tensor hidden_states(const torch::Tensor& input_ids, const torch::Tensor& positions,
+                              const torch::Tensor& attention_mask, KVCache* cache = nullptr);
+  // hidden [..., D] -> logits [..., V]
+  torch::Tensor logits_from_hidden(const torch::Tensor& hidden);
+  // logits [B, T, V] for every position.
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& positions,
+                        const torch::Tensor& attention_mask, KVCache* cache = nullptr);
+
+  // An empty cache for `batch` rows with room for `capacity` tokens, on the model's device and dtype.
+  KVCache make_cache(int64_t batch, int64_t capacity) const;
+
+  const ModelConfig& config() const { return config_; }
+  torch::Device device() const;
+  torch::Dtype dtype() const;
+
+  Decoder model{nullptr};
+  torch::nn::Linear lm_head{nullptr};  // absent from parameters() when tied (uses embed_tokens.weight)
+
+ private:
+  ModelConfig config_;
+  torch::Tensor inv_freq_;  // [head_dim / 2], a buffer
+};
+TORCH_MODULE(Transformer);
+
+// Per-token log-probabilities of `targets` under the model, computing logits only where `loss_mask` is true and
+// in chunks of `chunk_tokens` rows, so that [B, T, V] is never materialised at once.
+//   hidden [B, T, D] from hidden_states(); targets [B, T] int64 (the token at t+1 for position t);
+//   loss_mask [B, T] bool. Logits are divided by `temperature` first (the rollout's sampling distribution).
+// Returns logprobs [B, T] (0 where masked) and, when `entropy` is non-null, the entropy [B, T] of the same
+// distribution (0 where masked; no gradient).
+torch::Tensor token_logprobs(TransformerImpl& model, const torch::Tensor& hidden, const torch::Tensor& targets,
+                             const torch::Tensor& loss_mask, double temperature = 1.0,
+                             torch::Tensor* entropy = nullptr, int64_t chunk_tokens = 1024);
+
+// Random initialisation as Hugging Face does it: normal(0, initializer_range) for linear and embedding weights,
+// zeros for biases, ones for norms; output projections scaled by 1/sqrt(2 * layers) (GPT-2 style) for stability.
+void initialize_weights(TransformerImpl& model, uint64_t seed, double initializer_range = 0.02);
+
+}  // namespace grpo
