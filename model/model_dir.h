@@ -8,6 +8,7 @@
 #include <string>
 
 #include "model/config.h"
+#include "model/safetensors.h"
 #include "model/transformer.h"
 
 namespace grpo {

@@ -109,7 +109,6 @@ class TransformerImpl : public torch::nn::Module {
 
  private:
   ModelConfig config_;
-  torch::Tensor inv_freq_;  // [head_dim / 2], a buffer
 };
 TORCH_MODULE(Transformer);
 

@@ -1,0 +1,294 @@
+#include "model/transformer.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/error.h"
+
+namespace grpo {
+
+namespace {
+
+// x [B, H, T, hd] -> HF's rotate_half: (x1, x2) -> (-x2, x1) on the two halves of the last dimension.
+torch::Tensor rotate_half(const torch::Tensor& x) {
+  int64_t half = x.size(-1) / 2;
+  auto x1 = x.narrow(-1, 0, half);
+  auto x2 = x.narrow(-1, half, half);
+  return torch::cat({-x2, x1}, -1);
+}
+
+// x [B, H, T, hd]; cos/sin [B, 1, T, hd]
+torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  return x * cos + rotate_half(x) * sin;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- KVCache
+
+void KVCache::reorder(const torch::Tensor& rows) {
+  for (auto& key : keys) key = key.index_select(0, rows);
+  for (auto& value : values) value = value.index_select(0, rows);
+}
+
+void KVCache::reserve(int64_t extra) {
+  if (keys.empty()) fail("KVCache::reserve on an empty cache: create it with Transformer::make_cache");
+  int64_t needed = length + extra;
+  if (needed <= capacity()) return;
+  int64_t new_capacity = std::max(needed, 2 * capacity());
+  for (size_t layer = 0; layer < keys.size(); ++layer) {
+    for (auto* tensors : {&keys, &values}) {
+      auto& old = (*tensors)[layer];
+      auto sizes = old.sizes().vec();
+      sizes[2] = new_capacity;
+      auto grown = torch::zeros(sizes, old.options());
+      grown.narrow(2, 0, length).copy_(old.narrow(2, 0, length));
+      old = grown;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- RMSNorm
+
+RMSNormImpl::RMSNormImpl(int64_t size, double eps) : eps(eps) {
+  weight = register_parameter("weight", torch::ones({size}));
+}
+
+torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
+  auto x32 = x.to(torch::kFloat32);
+  auto variance = x32.pow(2).mean(-1, /*keepdim=*/true);  // [..., 1]
+  auto normed = (x32 * torch::rsqrt(variance + eps)).to(x.scalar_type());
+  return weight * normed;
+}
+
+// ---------------------------------------------------------------- Attention
+
+AttentionImpl::AttentionImpl(const ModelConfig& config)
+    : num_heads(config.num_attention_heads),
+      num_kv_heads(config.num_key_value_heads),
+      head_dim(config.resolved_head_dim()) {
+  int64_t d = config.hidden_size;
+  bool qkv_bias = config.has_qkv_bias();
+  q_proj = register_module("q_proj", torch::nn::Linear(torch::nn::LinearOptions(d, num_heads * head_dim).bias(qkv_bias)));
+  k_proj = register_module("k_proj",
+                           torch::nn::Linear(torch::nn::LinearOptions(d, num_kv_heads * head_dim).bias(qkv_bias)));
+  v_proj = register_module("v_proj",
+                           torch::nn::Linear(torch::nn::LinearOptions(d, num_kv_heads * head_dim).bias(qkv_bias)));
+  o_proj = register_module(
+      "o_proj", torch::nn::Linear(torch::nn::LinearOptions(num_heads * head_dim, d).bias(config.has_o_bias())));
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                                     const torch::Tensor& mask, KVCache* cache, int64_t layer) {
+  const int64_t batch = x.size(0), steps = x.size(1);
+  const int64_t groups = num_heads / num_kv_heads;
+  auto q = q_proj(x).view({batch, steps, num_heads, head_dim}).transpose(1, 2);     // [B, H, T, hd]
+  auto k = k_proj(x).view({batch, steps, num_kv_heads, head_dim}).transpose(1, 2);  // [B, Hkv, T, hd]
+  auto v = v_proj(x).view({batch, steps, num_kv_heads, head_dim}).transpose(1, 2);  // [B, Hkv, T, hd]
+  q = apply_rotary(q, cos, sin);
+  k = apply_rotary(k, cos, sin);
+
+  if (cache != nullptr) {
+    // Append this step's keys/values after the cached ones; attend over everything so far.
+    const int64_t past = cache->length;
+    cache->keys[layer].narrow(2, past, steps).copy_(k);
+    cache->values[layer].narrow(2, past, steps).copy_(v);
+    k = cache->keys[layer].narrow(2, 0, past + steps);    // [B, Hkv, S, hd]
+    v = cache->values[layer].narrow(2, 0, past + steps);  // [B, Hkv, S, hd]
+  }
+  const int64_t keys_len = k.size(2);
+
+  // Grouped-query attention without copying K/V per head: queries grouped under their shared KV head.
+  auto q_grouped = q.reshape({batch, num_kv_heads, groups, steps, head_dim});  // [B, Hkv, G, T, hd]
+  auto scores = torch::matmul(q_grouped, k.unsqueeze(2).transpose(-1, -2));    // [B, Hkv, G, T, S]
+  scores = scores * (1.0 / std::sqrt(static_cast<double>(head_dim)));
+  // mask [B, 1, T, S] -> [B, 1, 1, T, S]; a finite minimum keeps fully masked rows (padding) free of NaN.
+  // Softmax in fp32 whatever the model's dtype.
+  scores = scores.to(torch::kFloat32).masked_fill(mask.unsqueeze(1).logical_not(), std::numeric_limits<float>::lowest());
+  auto probs = torch::softmax(scores, -1).to(q.scalar_type());
+  auto out = torch::matmul(probs, v.unsqueeze(2));  // [B, Hkv, G, T, hd]
+  out = out.reshape({batch, num_heads, steps, head_dim}).transpose(1, 2).reshape({batch, steps, num_heads * head_dim});
+  (void)keys_len;
+  return o_proj(out);  // [B, T, D]
+}
+
+// ---------------------------------------------------------------- MLP and block
+
+MLPImpl::MLPImpl(const ModelConfig& config) {
+  int64_t d = config.hidden_size, f = config.intermediate_size;
+  gate_proj = register_module("gate_proj", torch::nn::Linear(torch::nn::LinearOptions(d, f).bias(false)));
+  up_proj = register_module("up_proj", torch::nn::Linear(torch::nn::LinearOptions(d, f).bias(false)));
+  down_proj = register_module("down_proj", torch::nn::Linear(torch::nn::LinearOptions(f, d).bias(false)));
+}
+
+torch::Tensor MLPImpl::forward(const torch::Tensor& x) {
+  return down_proj(torch::silu(gate_proj(x)) * up_proj(x));
+}
+
+DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& config) {
+  self_attn = register_module("self_attn", Attention(config));
+  mlp = register_module("mlp", MLP(config));
+  input_layernorm = register_module("input_layernorm", RMSNorm(config.hidden_size, config.rms_norm_eps));
+  post_attention_layernorm =
+      register_module("post_attention_layernorm", RMSNorm(config.hidden_size, config.rms_norm_eps));
+}
+
+torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                                        const torch::Tensor& mask, KVCache* cache, int64_t layer) {
+  auto h = x + self_attn(input_layernorm(x), cos, sin, mask, cache, layer);
+  return h + mlp(post_attention_layernorm(h));
+}
+
+DecoderImpl::DecoderImpl(const ModelConfig& config) {
+  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(config.vocab_size, config.hidden_size));
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (int64_t i = 0; i < config.num_hidden_layers; ++i) layers->push_back(DecoderLayer(config));
+  norm = register_module("norm", RMSNorm(config.hidden_size, config.rms_norm_eps));
+}
+
+// ---------------------------------------------------------------- Transformer
+
+TransformerImpl::TransformerImpl(const ModelConfig& config) : config_(config) {
+  config_.validate();
+  model = register_module("model", Decoder(config_));
+  if (!config_.tie_word_embeddings) {
+    lm_head = register_module(
+        "lm_head", torch::nn::Linear(torch::nn::LinearOptions(config_.hidden_size, config_.vocab_size).bias(false)));
+  }
+}
+
+torch::Device TransformerImpl::device() const { return model->embed_tokens->weight.device(); }
+torch::Dtype TransformerImpl::dtype() const { return model->embed_tokens->weight.scalar_type(); }
+
+KVCache TransformerImpl::make_cache(int64_t batch, int64_t capacity) const {
+  KVCache cache;
+  auto options = torch::TensorOptions().dtype(dtype()).device(device());
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
+    cache.keys.push_back(torch::zeros({batch, config_.num_key_value_heads, capacity, config_.resolved_head_dim()}, options));
+    cache.values.push_back(
+        torch::zeros({batch, config_.num_key_value_heads, capacity, config_.resolved_head_dim()}, options));
+  }
+  return cache;
+}
+
+torch::Tensor TransformerImpl::hidden_states(const torch::Tensor& input_ids, const torch::Tensor& positions,
+                                             const torch::Tensor& attention_mask, KVCache* cache) {
+  if (input_ids.dim() != 2) fail("Transformer: input_ids must be [B, T], got {} dimensions", input_ids.dim());
+  const int64_t batch = input_ids.size(0), steps = input_ids.size(1);
+  if (positions.sizes() != input_ids.sizes()) fail("Transformer: positions must have the shape of input_ids [B, T]");
+  const int64_t past = cache != nullptr ? cache->length : 0;
+  const int64_t keys_len = past + steps;
+  if (cache != nullptr) {
+    if (cache->empty()) *cache = make_cache(batch, keys_len);
+    if (cache->batch_size() != batch) {
+      fail("Transformer: the KV cache holds {} rows but the input has {}", cache->batch_size(), batch);
+    }
+    cache->reserve(steps);
+  }
+  auto device = this->device();
+
+  // Rotary tables from explicit positions, in fp32 whatever the model's dtype (as HF does):
+  // inv_freq [hd/2] = theta^(-2i/hd); freqs [B, T, hd/2]; cos/sin [B, 1, T, hd] (HF: cat(freqs, freqs)).
+  const int64_t hd = config_.resolved_head_dim();
+  auto exponents = torch::arange(0, hd, 2, torch::TensorOptions().dtype(torch::kFloat32).device(device)) /
+                   static_cast<double>(hd);
+  auto inv_freq = torch::pow(config_.rope_theta, exponents).reciprocal();
+  auto freqs = positions.to(device, torch::kFloat32).unsqueeze(-1) * inv_freq;
+  auto emb = torch::cat({freqs, freqs}, -1);
+  auto cos = emb.cos().to(dtype()).unsqueeze(1);
+  auto sin = emb.sin().to(dtype()).unsqueeze(1);
+
+  // mask [B, 1, T, S]: key s is visible to query t when it is a real token and not in the future.
+  auto key_columns = torch::arange(keys_len, torch::TensorOptions().dtype(torch::kLong).device(device));  // [S]
+  auto query_columns = torch::arange(past, keys_len, torch::TensorOptions().dtype(torch::kLong).device(device));
+  auto mask = key_columns.unsqueeze(0) <= query_columns.unsqueeze(1);  // [T, S]
+  mask = mask.unsqueeze(0).unsqueeze(0);                                // [1, 1, T, S]
+  if (attention_mask.defined()) {
+    if (attention_mask.dim() != 2 || attention_mask.size(0) != batch || attention_mask.size(1) != keys_len) {
+      fail("Transformer: attention_mask must be [B, S] = [{}, {}] (cached + new tokens), got {}", batch, keys_len,
+           c10::str(attention_mask.sizes()));
+    }
+    mask = mask.logical_and(attention_mask.to(device, torch::kBool).unsqueeze(1).unsqueeze(1));  // [B, 1, T, S]
+  }
+
+  auto x = model->embed_tokens(input_ids.to(device));  // [B, T, D]
+  int64_t layer = 0;
+  for (const auto& module : *model->layers) {
+    x = module->as<DecoderLayer>()->forward(x, cos, sin, mask, cache, layer);
+    ++layer;
+  }
+  if (cache != nullptr) cache->length = keys_len;
+  return model->norm(x);  // [B, T, D]
+}
+
+torch::Tensor TransformerImpl::logits_from_hidden(const torch::Tensor& hidden) {
+  if (config_.tie_word_embeddings) return torch::nn::functional::linear(hidden, model->embed_tokens->weight);
+  return lm_head(hidden);
+}
+
+torch::Tensor TransformerImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& positions,
+                                       const torch::Tensor& attention_mask, KVCache* cache) {
+  return logits_from_hidden(hidden_states(input_ids, positions, attention_mask, cache));  // [B, T, V]
+}
+
+// ---------------------------------------------------------------- log-probabilities
+
+torch::Tensor token_logprobs(TransformerImpl& model, const torch::Tensor& hidden, const torch::Tensor& targets,
+                             const torch::Tensor& loss_mask, double temperature, torch::Tensor* entropy,
+                             int64_t chunk_tokens) {
+  const int64_t batch = hidden.size(0), steps = hidden.size(1), width = hidden.size(2);
+  auto device = hidden.device();
+  auto rows = loss_mask.to(device, torch::kBool).reshape({-1}).nonzero().squeeze(1);  // [N]
+  auto selected_hidden = hidden.reshape({batch * steps, width}).index_select(0, rows);  // [N, D]
+  auto selected_targets = targets.to(device, torch::kLong).reshape({-1}).index_select(0, rows);  // [N]
+  const double inverse_temperature = temperature > 0 ? 1.0 / temperature : 1.0;
+
+  std::vector<torch::Tensor> logprob_chunks, entropy_chunks;
+  const int64_t count = rows.size(0);
+  for (int64_t start = 0; start < count; start += chunk_tokens) {
+    int64_t length = std::min(chunk_tokens, count - start);
+    auto logits = model.logits_from_hidden(selected_hidden.narrow(0, start, length)).to(torch::kFloat32);  // [n, V]
+    if (inverse_temperature != 1.0) logits = logits * inverse_temperature;
+    auto log_probs = torch::log_softmax(logits, -1);                                                 // [n, V]
+    logprob_chunks.push_back(log_probs.gather(1, selected_targets.narrow(0, start, length).unsqueeze(1)).squeeze(1));
+    if (entropy != nullptr) {
+      torch::NoGradGuard no_grad;
+      entropy_chunks.push_back(-(log_probs.exp() * log_probs).sum(-1));  // [n]
+    }
+  }
+  auto flat_options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  auto selected = count > 0 ? torch::cat(logprob_chunks) : torch::zeros({0}, flat_options);
+  auto result = torch::zeros({batch * steps}, flat_options).index_copy(0, rows, selected).view({batch, steps});
+  if (entropy != nullptr) {
+    auto selected_entropy = count > 0 ? torch::cat(entropy_chunks) : torch::zeros({0}, flat_options);
+    *entropy = torch::zeros({batch * steps}, flat_options).index_copy(0, rows, selected_entropy).view({batch, steps});
+  }
+  return result;  // [B, T]
+}
+
+// ---------------------------------------------------------------- initialisation
+
+void initialize_weights(TransformerImpl& model, uint64_t seed, double initializer_range) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(seed);
+  const double residual_scale = 1.0 / std::sqrt(2.0 * static_cast<double>(model.config().num_hidden_layers));
+  for (auto& item : model.named_parameters()) {
+    const std::string& name = item.key();
+    auto& parameter = item.value();
+    auto ends_with = [&](const std::string& suffix) {
+      return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (ends_with("norm.weight")) {
+      parameter.fill_(1.0);
+    } else if (ends_with(".bias")) {
+      parameter.zero_();
+    } else {
+      bool residual_output = ends_with("o_proj.weight") || ends_with("down_proj.weight");
+      parameter.normal_(0.0, initializer_range * (residual_output ? residual_scale : 1.0));
+    }
+  }
+}
+
+}  // namespace grpo
