@@ -1,0 +1,102 @@
+// `grpo train`: GRPO from rewards alone. Every option is also a key of the [train] section of a --config file.
+#include <fmt/format.h>
+
+#include "app/command.h"
+#include "trainer/grpo_trainer.h"
+
+namespace grpo::app {
+namespace {
+
+void add_train_command(CLI::App& app, CommandContext& context) {
+  static TrainerConfig config;
+  auto* cmd = app.add_subcommand("train", "Train a model with GRPO on a data file or a built-in task");
+  cmd->add_option("--model", config.model, "Model directory (config.json, model.safetensors, tokenizer.model)")
+      ->required();
+  cmd->add_option("-o,--output-dir", config.output_dir, "Run directory: logs, checkpoints, config.toml")
+      ->capture_default_str();
+  cmd->add_option("--data", config.train_data, "Training data: a JSONL/JSON/CSV/TSV file or task:NAME")
+      ->capture_default_str();
+  cmd->add_option("--eval-data", config.eval_data, "Evaluation data (default: held out of --data)");
+  cmd->add_option("--difficulty", config.difficulty, "Difficulty of a task source (preset or knob=value,...)");
+  cmd->add_option("--eval-size", config.eval_size, "Evaluation problems (0 = no evaluation)")->capture_default_str();
+  cmd->add_option("--question-field", config.question_field, "Row field holding the question (default: recognised)");
+  cmd->add_option("--answer-field", config.answer_field, "Row field holding the gold answer (default: recognised)");
+  cmd->add_option("--template", config.prompt_template, "Prompt template: r1, r1-think, plain, chatml or a file")
+      ->capture_default_str();
+  cmd->add_option("--prefill", config.prefill, "Text forced at the start of every completion (e.g. '<think>')");
+  cmd->add_option("--reward", config.rewards, "Reward specs (repeat or comma-separate; default: task verifier or "
+                                              "accuracy, plus format)")
+      ->delimiter(',');
+  cmd->add_option("--reward-weights", config.reward_weights, "One weight per reward (default 1 each)")->delimiter(',');
+  cmd->add_option("--accuracy-reward", config.accuracy_reward, "Reward reported as accuracy (default: the first)");
+  cmd->add_option("-G,--num-generations", config.num_generations, "Completions per question (G)")
+      ->capture_default_str();
+  cmd->add_option("--questions-per-step", config.questions_per_step, "Questions per step")->capture_default_str();
+  cmd->add_option("--max-completion-length", config.max_completion_length, "New-token limit per completion")
+      ->capture_default_str();
+  cmd->add_option("--temperature", config.temperature, "Rollout sampling temperature")->capture_default_str();
+  cmd->add_option("--top-p", config.top_p, "Rollout top-p")->capture_default_str();
+  cmd->add_option("--top-k", config.top_k, "Rollout top-k (0 = off)")->capture_default_str();
+  cmd->add_option("--min-p", config.min_p, "Rollout min-p (0 = off)")->capture_default_str();
+  cmd->add_option("--stop", config.stop_strings, "Stop strings")->capture_default_str();
+  cmd->add_option("--max-tokens-per-forward", config.max_tokens_per_forward, "Rollout memory bound (0 = none)")
+      ->capture_default_str();
+  cmd->add_option("--scale-rewards", config.scale_rewards, "Advantage scaling: group, batch or none")
+      ->capture_default_str();
+  cmd->add_option("--loss-type", config.loss_type, "Loss aggregation: grpo, bnpo, dapo or dr_grpo")
+      ->capture_default_str();
+  cmd->add_option("--importance-sampling-level", config.importance_sampling_level,
+                  "Importance ratio per token, or per sequence (GSPO)")
+      ->capture_default_str();
+  cmd->add_option("--epsilon", config.epsilon, "Clip range (low)")->capture_default_str();
+  cmd->add_option("--epsilon-high", config.epsilon_high, "Clip range (high; 0 = same as --epsilon; DAPO 0.28)")
+      ->capture_default_str();
+  cmd->add_option("--beta", config.beta, "KL coefficient (0 = no reference model)")->capture_default_str();
+  cmd->add_option("--ref-model-sync-steps", config.ref_model_sync_steps, "Reset the reference every N steps")
+      ->capture_default_str();
+  cmd->add_flag("--dynamic-sampling", config.dynamic_sampling, "Drop groups with equal rewards and refill (DAPO)");
+  cmd->add_option("--max-resample-rounds", config.max_resample_rounds, "Bound on dynamic-sampling rounds")
+      ->capture_default_str();
+  cmd->add_flag("--mask-truncated-completions", config.mask_truncated_completions,
+                "Completions cut by the length limit contribute no loss");
+  cmd->add_option("--lr,--learning-rate", config.learning_rate, "AdamW learning rate")->capture_default_str();
+  cmd->add_option("--adam-beta1", config.adam_beta1, "AdamW beta1")->capture_default_str();
+  cmd->add_option("--adam-beta2", config.adam_beta2, "AdamW beta2")->capture_default_str();
+  cmd->add_option("--weight-decay", config.weight_decay, "AdamW weight decay (not on norms and biases)")
+      ->capture_default_str();
+  cmd->add_option("--warmup-steps", config.warmup_steps, "Linear warm-up steps")->capture_default_str();
+  cmd->add_option("--lr-scheduler-type", config.lr_scheduler_type, "constant, cosine or linear")
+      ->capture_default_str();
+  cmd->add_option("--min-lr-ratio", config.min_lr_ratio, "Floor of the decay, as a share of --lr")
+      ->capture_default_str();
+  cmd->add_option("--max-grad-norm", config.max_grad_norm, "Gradient clipping (0 = off)")->capture_default_str();
+  cmd->add_option("--num-iterations", config.num_iterations, "mu: passes over each batch of rollouts")
+      ->capture_default_str();
+  cmd->add_option("--num-minibatches", config.num_minibatches, "Optimiser steps per pass")->capture_default_str();
+  cmd->add_option("--micro-batch-tokens", config.micro_batch_tokens, "Token budget per forward/backward")
+      ->capture_default_str();
+  cmd->add_option("--max-steps", config.max_steps, "Training steps")->capture_default_str();
+  cmd->add_option("--eval-steps", config.eval_steps, "Evaluate every N steps (0 = start and end only)")
+      ->capture_default_str();
+  cmd->add_option("--eval-k", config.eval_k, "Samples per eval problem (pass@k, maj@k)")->capture_default_str();
+  cmd->add_option("--eval-group-by", config.eval_group_by, "Row field for a per-value eval breakdown");
+  cmd->add_option("--save-steps", config.save_steps, "Checkpoint every N steps (and at the end)")
+      ->capture_default_str();
+  cmd->add_option("--save-total-limit", config.save_total_limit, "Checkpoints kept")->capture_default_str();
+  cmd->add_option("--log-completions", config.log_completions, "Completions logged per step (0 = all)")
+      ->capture_default_str();
+  cmd->add_flag("--resume", config.resume, "Continue from the newest checkpoint in --output-dir");
+  cmd->callback([&app, &context]() {
+    context.action = [&app, &context]() {
+      config.seed = context.global.seed;
+      config.device = context.global.device;
+      GrpoTrainer trainer(config, app.config_to_str(true, false));
+      trainer.train();
+    };
+  });
+}
+
+const CommandRegistration registration{"train", 40, add_train_command};
+
+}  // namespace
+}  // namespace grpo::app

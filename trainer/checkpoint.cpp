@@ -1,0 +1,146 @@
+#include "trainer/checkpoint.h"
+
+#include <torch/serialize.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <vector>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "model/model_dir.h"
+
+namespace grpo {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string step_name(int64_t step) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "step-%08lld", static_cast<long long>(step));
+  return buffer;
+}
+
+uint64_t fnv1a_of_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail("checkpoint file '{}' cannot be read", path.string());
+  uint64_t hash = 1469598103934665603ull;
+  std::vector<char> buffer(1 << 16);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    for (std::streamsize i = 0; i < in.gcount(); ++i) {
+      hash ^= static_cast<unsigned char>(buffer[static_cast<size_t>(i)]);
+      hash *= 1099511628211ull;
+    }
+  }
+  return hash;
+}
+
+nlohmann::json make_manifest(const fs::path& directory) {
+  nlohmann::json files = nlohmann::json::object();
+  for (const auto& entry : fs::recursive_directory_iterator(directory)) {
+    if (!entry.is_regular_file()) continue;
+    std::string relative = fs::relative(entry.path(), directory).string();
+    if (relative == "manifest.json") continue;
+    files[relative] = {{"bytes", entry.file_size()}, {"fnv1a64", fmt::format("{:016x}", fnv1a_of_file(entry.path()))}};
+  }
+  return {{"format", "grpo-checkpoint-1"}, {"files", files}};
+}
+
+std::vector<std::pair<int64_t, fs::path>> list_checkpoints(const fs::path& run_dir) {
+  std::vector<std::pair<int64_t, fs::path>> found;
+  fs::path folder = run_dir / "checkpoints";
+  if (!fs::is_directory(folder)) return found;
+  static const std::regex pattern("step-([0-9]{8})");
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    std::smatch match;
+    std::string name = entry.path().filename().string();
+    if (entry.is_directory() && std::regex_match(name, match, pattern)) {
+      found.emplace_back(std::stoll(match[1].str()), entry.path());
+    }
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+}  // namespace
+
+fs::path save_checkpoint(const fs::path& run_dir, int64_t step, const CheckpointContents& contents,
+                         int64_t keep_last) {
+  fs::path folder = run_dir / "checkpoints";
+  fs::create_directories(folder);
+  fs::path target = folder / step_name(step);
+  fs::path staging = folder / ("." + step_name(step) + ".partial");
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+
+  save_model(*contents.policy, staging / "model");
+  if (!contents.tokenizer_file.empty() && fs::exists(contents.tokenizer_file)) {
+    fs::copy_file(contents.tokenizer_file, staging / "model" / "tokenizer.model", fs::copy_options::overwrite_existing);
+  }
+  if (contents.reference != nullptr) save_model(*contents.reference, staging / "reference");
+  if (contents.optimizer != nullptr) torch::save(*contents.optimizer, (staging / "optimizer.pt").string());
+  write_file_atomically(staging / "trainer_state.json", contents.trainer_state.dump(2) + "\n");
+  write_file_atomically(staging / "manifest.json", make_manifest(staging).dump(2) + "\n");
+  for (const auto& entry : fs::recursive_directory_iterator(staging)) {
+    if (entry.is_regular_file()) sync_path(entry.path());
+  }
+
+  if (fs::exists(target)) fs::remove_all(target);  // a resumed run redoing this step
+  rename_atomically(staging, target);
+
+  auto checkpoints = list_checkpoints(run_dir);
+  if (keep_last > 0 && static_cast<int64_t>(checkpoints.size()) > keep_last) {
+    for (size_t i = 0; i + static_cast<size_t>(keep_last) < checkpoints.size(); ++i) {
+      fs::remove_all(checkpoints[i].second);
+    }
+  }
+  return target;
+}
+
+std::optional<fs::path> latest_checkpoint(const fs::path& run_dir) {
+  auto checkpoints = list_checkpoints(run_dir);
+  if (checkpoints.empty()) return std::nullopt;
+  return checkpoints.back().second;
+}
+
+void verify_checkpoint(const fs::path& checkpoint) {
+  fs::path manifest_path = checkpoint / "manifest.json";
+  if (!fs::exists(manifest_path)) {
+    fail("checkpoint '{}' has no manifest.json: it is incomplete; resume from an earlier checkpoint",
+         checkpoint.string());
+  }
+  nlohmann::json manifest;
+  try {
+    manifest = nlohmann::json::parse(read_file(manifest_path));
+  } catch (const nlohmann::json::exception& e) {
+    fail("checkpoint '{}': manifest.json is not valid JSON ({})", checkpoint.string(), e.what());
+  }
+  for (const auto& [relative, expected] : manifest.at("files").items()) {
+    fs::path file = checkpoint / relative;
+    if (!fs::exists(file)) fail("checkpoint '{}' is damaged: '{}' is missing", checkpoint.string(), relative);
+    uint64_t bytes = fs::file_size(file);
+    if (bytes != expected.at("bytes").get<uint64_t>()) {
+      fail("checkpoint '{}' is damaged: '{}' has {} bytes, the manifest says {} (truncated?); resume from an "
+           "earlier checkpoint",
+           checkpoint.string(), relative, bytes, expected.at("bytes").get<uint64_t>());
+    }
+    if (fmt::format("{:016x}", fnv1a_of_file(file)) != expected.at("fnv1a64").get<std::string>()) {
+      fail("checkpoint '{}' is damaged: '{}' does not match its hash in the manifest", checkpoint.string(), relative);
+    }
+  }
+}
+
+nlohmann::json read_trainer_state(const fs::path& checkpoint) {
+  return nlohmann::json::parse(read_file(checkpoint / "trainer_state.json"));
+}
+
+void load_optimizer_state(const fs::path& checkpoint, torch::optim::Optimizer& optimizer) {
+  fs::path path = checkpoint / "optimizer.pt";
+  if (!fs::exists(path)) fail("checkpoint '{}' has no optimizer.pt", checkpoint.string());
+  torch::load(optimizer, path.string());
+}
+
+}  // namespace grpo

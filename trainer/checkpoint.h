@@ -1,0 +1,46 @@
+// Checkpoints of a training run: RUN_DIR/checkpoints/step-NNNNNNNN/ holding
+//   model/             the policy as a Hugging Face model directory (config.json, model.safetensors, tokenizer.model)
+//   reference/         the reference model, only when it differs from the initial policy (after a reset)
+//   optimizer.pt       AdamW state (LibTorch archive)
+//   trainer_state.json step, data cursor, seed, anything the trainer needs to continue exactly
+//   manifest.json      every file's size and FNV-1a hash: a truncated or altered checkpoint is refused on load
+// A checkpoint is written under a temporary name and renamed into place, so a crash never leaves a half-written one
+// under a real name. Only the last `keep_last` are kept.
+#pragma once
+
+#include <torch/optim/optimizer.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <optional>
+
+#include "model/transformer.h"
+
+namespace grpo {
+
+struct CheckpointContents {
+  TransformerImpl* policy = nullptr;
+  TransformerImpl* reference = nullptr;  // null: not saved (the initial policy serves as reference)
+  torch::optim::Optimizer* optimizer = nullptr;
+  nlohmann::json trainer_state;
+  std::filesystem::path tokenizer_file;  // copied into model/ when it exists
+};
+
+// Writes RUN_DIR/checkpoints/step-N atomically and prunes older ones. Returns its path.
+std::filesystem::path save_checkpoint(const std::filesystem::path& run_dir, int64_t step,
+                                      const CheckpointContents& contents, int64_t keep_last);
+
+// The newest complete checkpoint of a run directory, if any.
+std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::path& run_dir);
+
+// Checks the manifest (every file present, same size, same hash); throws grpo::Error naming the file otherwise.
+void verify_checkpoint(const std::filesystem::path& checkpoint);
+
+// Reads trainer_state.json (after verify_checkpoint).
+nlohmann::json read_trainer_state(const std::filesystem::path& checkpoint);
+
+// Loads the optimizer state saved with the checkpoint into `optimizer` (built over the same parameters).
+void load_optimizer_state(const std::filesystem::path& checkpoint, torch::optim::Optimizer& optimizer);
+
+}  // namespace grpo

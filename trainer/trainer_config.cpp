@@ -1,0 +1,41 @@
+#include "trainer/trainer_config.h"
+
+#include "core/error.h"
+#include "trainer/advantages.h"
+#include "trainer/grpo_loss.h"
+#include "trainer/lr_schedule.h"
+
+namespace grpo {
+
+void TrainerConfig::validate() const {
+  if (model.empty()) fail("--model is required: a model directory (make one with `grpo init DIR`)");
+  if (num_generations < 1) fail("num_generations must be >= 1, got {}", num_generations);
+  if (num_generations == 1 && scale_rewards != "none") {
+    fail("num_generations = 1 gives every advantage 0 (a group of one): use G >= 2");
+  }
+  if (questions_per_step < 1) fail("questions_per_step must be >= 1, got {}", questions_per_step);
+  if (max_completion_length < 1) fail("max_completion_length must be >= 1, got {}", max_completion_length);
+  if (max_steps < 1) fail("max_steps must be >= 1, got {}", max_steps);
+  if (!(learning_rate > 0)) fail("learning_rate must be > 0, got {}", learning_rate);
+  if (epsilon < 0 || epsilon >= 1) fail("epsilon must be in [0, 1), got {}", epsilon);
+  if (epsilon_high < 0) fail("epsilon_high must be >= 0 (0 = same as epsilon), got {}", epsilon_high);
+  if (beta < 0) fail("beta must be >= 0, got {}", beta);
+  if (num_iterations < 1) fail("num_iterations must be >= 1, got {}", num_iterations);
+  if (num_minibatches < 1) fail("num_minibatches must be >= 1, got {}", num_minibatches);
+  if (num_minibatches > questions_per_step * num_generations) {
+    fail("num_minibatches ({}) exceeds the completions per step ({})", num_minibatches,
+         questions_per_step * num_generations);
+  }
+  if (!reward_weights.empty() && !rewards.empty() && reward_weights.size() != rewards.size()) {
+    fail("reward_weights has {} values for {} rewards: give one weight per reward", reward_weights.size(),
+         rewards.size());
+  }
+  if (max_resample_rounds < 0) fail("max_resample_rounds must be >= 0, got {}", max_resample_rounds);
+  if (eval_k < 1) fail("eval_k must be >= 1, got {}", eval_k);
+  parse_advantage_scaling(scale_rewards);
+  parse_loss_type(loss_type);
+  parse_importance_level(importance_sampling_level);
+  parse_schedule(lr_scheduler_type);
+}
+
+}  // namespace grpo
