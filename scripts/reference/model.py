@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""An independent plain-PyTorch reference for grpo's policy model (as llm.c keeps train_gpt2.py).
+
+It reads a Hugging Face model directory (config.json and model.safetensors, or shards listed in
+model.safetensors.index.json) of a Llama or Qwen2 decoder and computes next-token logits for given token ids:
+token embedding; per layer RMSNorm, grouped-query attention with rotary position embeddings (Hugging Face's
+half-split pairing, rope_theta), residual, RMSNorm, SwiGLU MLP, residual; final RMSNorm; LM head (or the
+embedding matrix when tie_word_embeddings). Written from the architecture's description, not from the C++.
+
+Safetensors files are parsed here with the standard library and torch (the `safetensors` package is not needed).
+Computation is in float64 by default, so that the reference is the more exact side of any comparison.
+
+Usage (Debian's Python has torch: /usr/bin/python3):
+  model.py MODEL_DIR --tokens 1,5,9,4 [--tokens 2,7,7,3 ...] [--output logits.safetensors] [--dtype float64]
+Every --tokens row must have the same length; positions are 0..T-1. With --output, the logits [B, T, V] are
+written as a safetensors file holding one tensor, "logits"; without it, a short summary is printed.
+"""
+
+import argparse
+import json
+import math
+import os
+import struct
+import sys
+
+import torch
+
+SAFETENSORS_DTYPES = {
+    "F64": torch.float64,
+    "F32": torch.float32,
+    "F16": torch.float16,
+    "BF16": torch.bfloat16,
+    "I64": torch.int64,
+    "I32": torch.int32,
+    "I16": torch.int16,
+    "I8": torch.int8,
+    "U8": torch.uint8,
+    "BOOL": torch.bool,
+}
+
+
+# ----------------------------------------------------------------------------- safetensors by hand
+
+def read_safetensors(path):
+    """Returns {name: tensor} from one .safetensors file (u64 little-endian header size, JSON, raw data)."""
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    (header_size,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + header_size].decode("utf-8"))
+    data = raw[8 + header_size:]
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        dtype = SAFETENSORS_DTYPES[entry["dtype"]]
+        chunk = bytearray(data[begin:end])
+        flat = torch.frombuffer(chunk, dtype=dtype) if chunk else torch.empty(0, dtype=dtype)
+        tensors[name] = flat.reshape(entry["shape"]).clone()
+    return tensors
+
+
+def write_safetensors(path, tensors):
+    """Writes {name: float tensor} as one .safetensors file (F64 or F32)."""
+    names = {torch.float64: "F64", torch.float32: "F32"}
+    header, blobs, offset = {}, [], 0
+    for name, tensor in tensors.items():
+        blob = tensor.detach().contiguous().cpu().numpy().tobytes()
+        header[name] = {"dtype": names[tensor.dtype], "shape": list(tensor.shape),
+                        "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header).encode("utf-8")
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as handle:
+        handle.write(struct.pack("<Q", len(text)))
+        handle.write(text)
+        for blob in blobs:
+            handle.write(blob)
+
+
+def read_weights(directory):
+    index_path = os.path.join(directory, "model.safetensors.index.json")
+    if os.path.exists(index_path):
+        with open(index_path) as handle:
+            weight_map = json.load(handle)["weight_map"]
+        weights = {}
+        for shard in sorted(set(weight_map.values())):
+            weights.update(read_safetensors(os.path.join(directory, shard)))
+        return weights
+    return read_safetensors(os.path.join(directory, "model.safetensors"))
+
+
+# ----------------------------------------------------------------------------- the model
+
+class Reference:
+    def __init__(self, directory, dtype):
+        with open(os.path.join(directory, "config.json")) as handle:
+            config = json.load(handle)
+        self.model_type = config["model_type"]
+        if self.model_type not in ("llama", "qwen2"):
+            raise SystemExit(f"model_type {self.model_type!r} is not llama or qwen2")
+        if config.get("rope_scaling") is not None:
+            raise SystemExit("rope_scaling is not part of this reference")
+        self.layers = config["num_hidden_layers"]
+        self.heads = config["num_attention_heads"]
+        self.kv_heads = config.get("num_key_value_heads") or self.heads
+        self.hidden = config["hidden_size"]
+        self.head_dim = config.get("head_dim") or self.hidden // self.heads
+        self.eps = config.get("rms_norm_eps", 1e-6)
+        self.theta = config.get("rope_theta", 10000.0)
+        self.tied = config.get("tie_word_embeddings", False)
+        # Qwen2 always has q/k/v biases; Llama has q/k/v/o biases when attention_bias is set.
+        self.qkv_bias = self.model_type == "qwen2" or config.get("attention_bias", False)
+        self.o_bias = self.model_type == "llama" and config.get("attention_bias", False)
+        self.dtype = dtype
+
+        weights = read_weights(directory)
+        weights = {k: v for k, v in weights.items() if not k.endswith("rotary_emb.inv_freq")}
+        if self.tied:
+            weights.pop("lm_head.weight", None)
+        expected = self.expected_names()
+        missing = sorted(expected - set(weights))
+        unexpected = sorted(set(weights) - expected)
+        if missing or unexpected:
+            raise SystemExit(f"weights do not match config.json: missing {missing}, unexpected {unexpected}")
+        self.w = {name: tensor.to(dtype) for name, tensor in weights.items()}
+
+    def expected_names(self):
+        names = {"model.embed_tokens.weight", "model.norm.weight"}
+        if not self.tied:
+            names.add("lm_head.weight")
+        for i in range(self.layers):
+            p = f"model.layers.{i}."
+            names |= {p + "input_layernorm.weight", p + "post_attention_layernorm.weight"}
+            for proj in ("q", "k", "v", "o"):
+                names.add(p + f"self_attn.{proj}_proj.weight")
+            if self.qkv_bias:
+                names |= {p + f"self_attn.{proj}_proj.bias" for proj in ("q", "k", "v")}
+            if self.o_bias:
+                names.add(p + "self_attn.o_proj.bias")
+            names |= {p + f"mlp.{proj}_proj.weight" for proj in ("gate", "up", "down")}
+        return names
+
+    def linear(self, x, name, bias=False):
+        y = x @ self.w[name + ".weight"].T
+        if bias:
+            y = y + self.w[name + ".bias"]
+        return y
+
+    def rms_norm(self, x, name):
+        mean_square = (x * x).mean(dim=-1, keepdim=True)
+        return self.w[name] * (x / torch.sqrt(mean_square + self.eps))
+
+    def rotate(self, x, positions):
+        """x [B, H, T, d]: dimension i is paired with i + d/2 and the pair is turned by position * theta^(-2i/d)."""
+        half = self.head_dim // 2
+        i = torch.arange(half, dtype=torch.float64)
+        frequency = torch.tensor(self.theta, dtype=torch.float64) ** (-2.0 * i / self.head_dim)  # [d/2]
+        angle = positions.to(torch.float64)[:, None, :, None] * frequency  # [B, 1, T, d/2]
+        cos, sin = torch.cos(angle).to(x.dtype), torch.sin(angle).to(x.dtype)
+        first, second = x[..., :half], x[..., half:]
+        return torch.cat([first * cos - second * sin, second * cos + first * sin], dim=-1)
+
+    def attention(self, x, i, positions):
+        p = f"model.layers.{i}.self_attn."
+        batch, steps, _ = x.shape
+        q = self.linear(x, p + "q_proj", self.qkv_bias).view(batch, steps, self.heads, self.head_dim)
+        k = self.linear(x, p + "k_proj", self.qkv_bias).view(batch, steps, self.kv_heads, self.head_dim)
+        v = self.linear(x, p + "v_proj", self.qkv_bias).view(batch, steps, self.kv_heads, self.head_dim)
+        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)  # [B, heads, T, d]
+        q, k = self.rotate(q, positions), self.rotate(k, positions)
+        # Query head h reads key/value head h // (heads / kv_heads).
+        group = self.heads // self.kv_heads
+        k = k.repeat_interleave(group, dim=1)
+        v = v.repeat_interleave(group, dim=1)
+        scores = (q @ k.transpose(-1, -2)) / math.sqrt(self.head_dim)  # [B, heads, T, T]
+        future = torch.ones(steps, steps, dtype=torch.bool).triu(diagonal=1)
+        scores = scores.masked_fill(future, float("-inf"))
+        out = torch.softmax(scores, dim=-1) @ v  # [B, heads, T, d]
+        out = out.transpose(1, 2).reshape(batch, steps, self.heads * self.head_dim)
+        return self.linear(out, p + "o_proj", self.o_bias)
+
+    def mlp(self, x, i):
+        p = f"model.layers.{i}.mlp."
+        gate = self.linear(x, p + "gate_proj")
+        return self.linear(gate * torch.sigmoid(gate) * self.linear(x, p + "up_proj"), p + "down_proj")
+
+    @torch.no_grad()
+    def logits(self, tokens):
+        """tokens [B, T] int64 -> logits [B, T, V]."""
+        positions = torch.arange(tokens.shape[1]).expand(tokens.shape[0], -1)
+        x = self.w["model.embed_tokens.weight"][tokens]
+        for i in range(self.layers):
+            x = x + self.attention(self.rms_norm(x, f"model.layers.{i}.input_layernorm.weight"), i, positions)
+            x = x + self.mlp(self.rms_norm(x, f"model.layers.{i}.post_attention_layernorm.weight"), i)
+        x = self.rms_norm(x, "model.norm.weight")
+        head = self.w["model.embed_tokens.weight"] if self.tied else self.w["lm_head.weight"]
+        return x @ head.T
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model_dir")
+    parser.add_argument("--tokens", action="append", required=True,
+                        help="comma-separated token ids of one sequence; repeat for a batch")
+    parser.add_argument("--output", help="write the logits here as a safetensors file (tensor 'logits')")
+    parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    args = parser.parse_args()
+
+    rows = [[int(t) for t in row.split(",") if t.strip()] for row in args.tokens]
+    if len({len(row) for row in rows}) != 1 or not rows[0]:
+        raise SystemExit("every --tokens row must be non-empty and of the same length")
+    model = Reference(args.model_dir, getattr(torch, args.dtype))
+    logits = model.logits(torch.tensor(rows, dtype=torch.int64))
+    if args.output:
+        write_safetensors(args.output, {"logits": logits})
+    else:
+        print(f"logits {list(logits.shape)} {logits.dtype}")
+        for b, row in enumerate(logits):
+            print(f"row {b}: argmax {row.argmax(-1).tolist()}; logits[0, :5] {row[0, :5].tolist()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
