@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <random>
 
 #include "core/error.h"
@@ -212,6 +213,8 @@ void RolloutEngine::run_wave(const std::vector<std::vector<int64_t>>& prompts, s
 
   StopStringMatcher stop_matcher(options.stop_strings);
   const int64_t eos_id = options.eos_token_id >= 0 ? options.eos_token_id : eos_id_;
+  const int64_t sampleable_vocab = tokenizer_ != nullptr ? std::min(tokenizer_->vocab_size(), model_->config().vocab_size)
+                                                         : model_->config().vocab_size;
   std::vector<int64_t> finished_in_batch;  // batch positions of finished rows not yet dropped
   for (int64_t step = 0; step < max_new; ++step) {
     const int64_t column = prompt_width + step;  // the column the token sampled now goes into
@@ -237,12 +240,20 @@ void RolloutEngine::run_wave(const std::vector<std::vector<int64_t>>& prompts, s
     // ---- Sample one token for every row in the batch.
     phase_start = now_seconds();
     torch::Tensor tokens;
+    // A model's vocabulary may be padded beyond the tokenizer's: those ids are never sampled (they have no text).
+    // The log-prob keeps its definition over the whole vocabulary, the one the trainer recomputes.
+    auto sample_logits = logits;
+    if (sampleable_vocab < logits.size(-1)) {
+      sample_logits = logits.to(torch::kFloat32).clone();
+      sample_logits.narrow(-1, sampleable_vocab, logits.size(-1) - sampleable_vocab)
+          .fill_(-std::numeric_limits<float>::infinity());
+    }
     if (options.sampling.greedy()) {
-      tokens = logits.argmax(-1);
+      tokens = sample_logits.argmax(-1);
     } else {
       std::vector<float> uniforms(batch_rows.size());
       for (size_t i = 0; i < batch_rows.size(); ++i) uniforms[i] = next_uniform(rows[batch_rows[i]].rng);
-      tokens = sample_with_uniforms(filter_logits(logits, options.sampling), torch::tensor(uniforms));
+      tokens = sample_with_uniforms(filter_logits(sample_logits, options.sampling), torch::tensor(uniforms));
     }
     auto token_logprobs = sampling_logprobs(logits, tokens, options.sampling.temperature);
     auto tokens_cpu = tokens.to(torch::kCPU);

@@ -14,8 +14,8 @@ class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
 
-  // Text -> ids, without bos/eos (callers add them). Special tokens written in the text (`<think>`) map to their
-  // single ids when the model defines them as user-defined symbols.
+  // Text -> ids, without bos/eos (callers add them). Special tokens written in the text (`<think>`) map to
+  // their single ids when the model defines them as user-defined symbols.
   virtual std::vector<int64_t> encode(const std::string& text) const = 0;
   virtual std::string decode(const std::vector<int64_t>& ids) const = 0;
   // One token's text as the model stores it ("▁the"), and back; piece_to_id returns -1 when unknown.
@@ -26,7 +26,9 @@ class Tokenizer {
   virtual int64_t eos_id() const = 0;
   virtual int64_t pad_id() const = 0;
   virtual int64_t unk_id() const = 0;
-  // Pieces that always encode as one id: control and user-defined symbols (`<think>`, `</answer>`, ...).
+  // Pieces with a special role, in id order: control symbols (`<s>`, `</s>`, `<pad>`: ids only, never produced by
+  // encode, decoded as nothing) and user-defined symbols (`<think>`, `</answer>`, ...: always one id, decoded as
+  // written).
   virtual std::vector<std::string> special_tokens() const = 0;
 };
 

@@ -16,6 +16,7 @@
 #include "trainer/advantages.h"
 #include "trainer/checkpoint.h"
 #include "trainer/evaluation.h"
+#include "trainer/optimizer.h"
 #include "trainer/prompt_encoding.h"
 
 namespace grpo {
@@ -131,23 +132,8 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
     reference_->eval();
     for (auto& p : reference_->parameters()) p.set_requires_grad(false);
   }
-  std::vector<torch::Tensor> decay, no_decay;
-  for (const auto& item : policy_->named_parameters()) {
-    const std::string& name = item.key();
-    bool is_norm_or_bias = name.find("norm") != std::string::npos || name.size() >= 5 &&
-                                                                          name.compare(name.size() - 5, 5, ".bias") == 0;
-    (is_norm_or_bias ? no_decay : decay).push_back(item.value());
-  }
-  auto options = [&](double weight_decay) {
-    return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(config_.learning_rate)
-                                                            .betas({config_.adam_beta1, config_.adam_beta2})
-                                                            .eps(1e-8)
-                                                            .weight_decay(weight_decay));
-  };
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, options(config_.weight_decay));
-  groups.emplace_back(no_decay, options(0.0));
-  optimizer_ = std::make_unique<torch::optim::AdamW>(std::move(groups));
+  optimizer_ = make_adamw(*policy_, {config_.learning_rate, config_.adam_beta1, config_.adam_beta2, 1e-8,
+                                      config_.weight_decay});
   engine_ = std::make_unique<RolloutEngine>(policy_, tokenizer_.get());
 
   loss_settings_.loss_type = parse_loss_type(config_.loss_type);
@@ -348,7 +334,7 @@ void GrpoTrainer::compute_reference_logprobs(std::vector<TrainingSequence>& sequ
 json GrpoTrainer::update_policy(std::vector<TrainingSequence>& sequences, bool use_rollout_logprobs) {
   policy_->train();
   const double lr = schedule_.at(step_);
-  for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  set_learning_rate(*optimizer_, lr);
   std::vector<size_t> order(sequences.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   const size_t minibatch_count = static_cast<size_t>(config_.num_minibatches);

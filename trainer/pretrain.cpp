@@ -14,6 +14,7 @@
 #include "model/model_dir.h"
 #include "tokenizer/tokenizer.h"
 #include "trainer/lr_schedule.h"
+#include "trainer/optimizer.h"
 
 namespace grpo {
 
@@ -95,20 +96,7 @@ PretrainResult pretrain(const PretrainConfig& config) {
   fmt::print(stderr, "pretrain: {} tokens, {} training rows and {} held out of {} tokens each\n", stream.size(),
              train_rows.size(0), eval_rows, row_length);
 
-  std::vector<torch::Tensor> decay, no_decay;
-  for (const auto& item : model->named_parameters()) {
-    bool norm_or_bias = item.key().find("norm") != std::string::npos ||
-                        item.key().size() > 5 && item.key().compare(item.key().size() - 5, 5, ".bias") == 0;
-    (norm_or_bias ? no_decay : decay).push_back(item.value());
-  }
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  auto options = [&](double weight_decay) {
-    return std::make_unique<torch::optim::AdamWOptions>(
-        torch::optim::AdamWOptions(config.learning_rate).betas({0.9, 0.95}).weight_decay(weight_decay));
-  };
-  groups.emplace_back(decay, options(config.weight_decay));
-  groups.emplace_back(no_decay, options(0.0));
-  torch::optim::AdamW optimizer(std::move(groups));
+  auto optimizer = make_adamw(*model, {config.learning_rate, 0.9, 0.95, 1e-8, config.weight_decay});
   LrSchedule schedule{config.learning_rate, config.warmup_steps, config.max_steps,
                       parse_schedule(config.lr_scheduler_type), config.min_lr_ratio};
 
@@ -154,14 +142,14 @@ PretrainResult pretrain(const PretrainConfig& config) {
     auto batch = train_rows.index_select(0, order.narrow(0, cursor, std::min(config.batch_size, order.size(0))));
     cursor += config.batch_size;
     const double lr = schedule.at(step);
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-    optimizer.zero_grad();
+    set_learning_rate(*optimizer, lr);
+    optimizer->zero_grad();
     auto loss = loss_of(batch);
     double loss_value = loss.item<double>();
     if (!std::isfinite(loss_value)) fail("pretrain: step {}: the loss is {}; lower --lr", step + 1, loss_value);
     loss.backward();
     if (config.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.max_grad_norm);
-    optimizer.step();
+    optimizer->step();
     result.tokens_seen += batch.size(0) * steps_per_row;
     window_loss += loss_value;
     ++window_steps;

@@ -242,3 +242,34 @@ TEST(RolloutEngine, StopStringsEndCompletionsWithRealTokenizer) {
 
 }  // namespace
 }  // namespace grpo
+
+namespace grpo {
+namespace {
+
+TEST(RolloutEngine, PaddedModelVocabularyNeverSamplesIdsTheTokenizerLacks) {
+  auto data = testing::shared_data_dir();
+  if (data.empty()) GTEST_SKIP() << "../shared/data is absent: no SentencePiece model to decode with";
+  auto tokenizer = load_tokenizer(data / "sentencepiece" / "test_model.model");
+  auto config = rollout_config(tokenizer->vocab_size() + 64);
+  Transformer model(config);
+  initialize_weights(*model, 11, 0.3);
+  {  // make the padded ids the most likely ones, so that only the engine's mask keeps them out
+    torch::NoGradGuard no_grad;
+    model->lm_head->weight.narrow(0, tokenizer->vocab_size(), 64).mul_(50.0);
+  }
+  RolloutEngine engine(model, tokenizer.get());
+  GenerationOptions options;
+  options.num_samples = 4;
+  options.max_new_tokens = 12;
+  options.stop_at_eos = false;
+  for (double temperature : {0.0, 1.0}) {
+    options.sampling.temperature = temperature;
+    auto result = engine.generate({{1, 40, 41}}, options);
+    for (const auto& completion : result.completions) {
+      for (int64_t id : completion.token_ids) EXPECT_LT(id, tokenizer->vocab_size());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace grpo

@@ -1,0 +1,184 @@
+// `grpo tokenizer`: train a SentencePiece tokenizer from text or dataset fields, and use one from the command
+// line (encode, decode, info).
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app/command.h"
+#include "core/error.h"
+#include "tokenizer/tokenizer.h"
+#include "tokenizer/train_sentencepiece.h"
+
+namespace grpo::app {
+namespace {
+
+std::string describe(const Tokenizer& tokenizer) {
+  std::string text =
+      fmt::format("vocabulary {}; unk {}, bos {}, eos {}, pad {}", tokenizer.vocab_size(), tokenizer.unk_id(),
+                  tokenizer.bos_id(), tokenizer.eos_id(), tokenizer.pad_id());
+  std::string specials;
+  for (const auto& piece : tokenizer.special_tokens()) {
+    specials += fmt::format("{}{} = {}", specials.empty() ? "" : ", ", piece, tokenizer.piece_to_id(piece));
+  }
+  return text + "\nspecial tokens: " + (specials.empty() ? "none" : specials);
+}
+
+std::string read_standard_input() {
+  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+}
+
+struct TrainArguments {
+  SentencePieceTrainOptions options;
+  std::vector<std::string> text_files;
+  std::vector<std::string> jsonl_files;
+  std::string output;
+};
+
+void add_train(CLI::App& tokenizer, CommandContext& context) {
+  auto arguments = std::make_shared<TrainArguments>();
+  SentencePieceTrainOptions& options = arguments->options;
+  CLI::App* train = tokenizer.add_subcommand(
+      "train",
+      "Train a SentencePiece tokenizer from text files and/or JSONL dataset fields.\n"
+      "<think>, </think>, <answer>, </answer> stay single tokens.\n"
+      "Ids: <unk> 0, <s> (bos) 1, </s> (eos) 2, <pad> 3, then the tags 4-7.\n"
+      "Example: grpo tokenizer train --data ../shared/data/gsm8k/train.jsonl --vocab-size 4000 "
+      "--out models/tiny/tokenizer.model");
+  train->add_option("--input", arguments->text_files, "Plain-text files, one sentence per line")
+      ->delimiter(',')
+      ->check(CLI::ExistingFile);
+  train->add_option("--data", arguments->jsonl_files, "JSONL datasets whose --fields are used as text")
+      ->delimiter(',')
+      ->check(CLI::ExistingFile);
+  train->add_option("--fields", options.jsonl_fields, "Fields of each JSONL row to train on")
+      ->delimiter(',')
+      ->capture_default_str();
+  train->add_option("--out", arguments->output, "The .model file to write, e.g. DIR/tokenizer.model")
+      ->required();
+  train->add_option("--vocab-size", options.vocab_size, "Number of pieces")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  train
+      ->add_option("--model-type", options.model_type,
+                   "SentencePiece algorithm: unigram, bpe or char (word cannot keep the tags whole)")
+      ->capture_default_str();
+  train
+      ->add_option("--character-coverage", options.character_coverage,
+                   "Share of characters kept as pieces (1.0 for small alphabets, 0.9995 for CJK)")
+      ->check(CLI::Range(0.5, 1.0))
+      ->capture_default_str();
+  train
+      ->add_option("--byte-fallback", options.byte_fallback,
+                   "Unseen characters become byte tokens instead of <unk> (uses 256 ids)")
+      ->capture_default_str();
+  train->add_option("--split-digits", options.split_digits, "Every digit its own token")
+      ->capture_default_str();
+  train->add_option("--max-sentences", options.max_sentences, "Train on at most this many lines (sampled)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  train->add_flag("--verbose", options.verbose, "Show SentencePiece's own training log");
+  train->callback([arguments, &context] {
+    context.action = [arguments, &context] {
+      SentencePieceTrainOptions options = arguments->options;
+      options.text_files.assign(arguments->text_files.begin(), arguments->text_files.end());
+      options.jsonl_files.assign(arguments->jsonl_files.begin(), arguments->jsonl_files.end());
+      options.output = arguments->output;
+      options.threads = context.global.threads;
+      const auto tokenizer = train_sentencepiece(options);
+      fmt::print("wrote {} ({} model)\n{}\n", options.output.string(), options.model_type,
+                 describe(*tokenizer));
+    };
+  });
+}
+
+void add_encode(CLI::App& tokenizer, CommandContext& context) {
+  struct Arguments {
+    std::string model;
+    std::string text;
+    bool pieces = false;
+  };
+  auto arguments = std::make_shared<Arguments>();
+  CLI::App* encode = tokenizer.add_subcommand("encode", "Print the token ids (or pieces) of a text");
+  encode->add_option("--model", arguments->model, "A tokenizer .model file or a model directory")->required();
+  encode->add_option("text", arguments->text, "The text (default: standard input, less its final line end)");
+  encode->add_flag("--pieces", arguments->pieces, "Print pieces instead of ids");
+  encode->callback([arguments, &context] {
+    context.action = [arguments] {
+      const auto tokenizer = load_tokenizer(arguments->model);
+      std::string text = arguments->text;
+      if (text.empty()) {
+        text = read_standard_input();
+        if (!text.empty() && text.back() == '\n') text.pop_back();  // the line end `echo` adds
+        if (!text.empty() && text.back() == '\r') text.pop_back();
+      }
+      std::string line;
+      for (int64_t id : tokenizer->encode(text)) {
+        if (!line.empty()) line += ' ';
+        line += arguments->pieces ? tokenizer->id_to_piece(id) : std::to_string(id);
+      }
+      fmt::print("{}\n", line);
+    };
+  });
+}
+
+void add_decode(CLI::App& tokenizer, CommandContext& context) {
+  struct Arguments {
+    std::string model;
+    std::vector<int64_t> ids;
+  };
+  auto arguments = std::make_shared<Arguments>();
+  CLI::App* decode = tokenizer.add_subcommand("decode", "Print the text of token ids");
+  decode->add_option("--model", arguments->model, "A tokenizer .model file or a model directory")->required();
+  decode->add_option("ids", arguments->ids, "Token ids (default: read from standard input)");
+  decode->callback([arguments, &context] {
+    context.action = [arguments] {
+      const auto tokenizer = load_tokenizer(arguments->model);
+      std::vector<int64_t> ids = arguments->ids;
+      if (ids.empty()) {
+        std::istringstream in(read_standard_input());
+        std::string word;
+        while (in >> word) {
+          try {
+            size_t used = 0;
+            ids.push_back(std::stoll(word, &used));
+            if (used != word.size()) throw std::invalid_argument(word);
+          } catch (const std::exception&) {
+            fail("standard input holds '{}' where a token id was expected; give ids as integers", word);
+          }
+        }
+      }
+      fmt::print("{}\n", tokenizer->decode(ids));
+    };
+  });
+}
+
+void add_info(CLI::App& tokenizer, CommandContext& context) {
+  auto model = std::make_shared<std::string>();
+  CLI::App* info = tokenizer.add_subcommand("info", "Print a tokenizer's vocabulary size and special ids");
+  info->add_option("--model", *model, "A tokenizer .model file or a model directory")->required();
+  info->callback([model, &context] {
+    context.action = [model] { fmt::print("{}\n{}\n", *model, describe(*load_tokenizer(*model))); };
+  });
+}
+
+void add_tokenizer_command(CLI::App& app, CommandContext& context) {
+  CLI::App* tokenizer =
+      app.add_subcommand("tokenizer", "Train a SentencePiece tokenizer, or encode/decode text with one");
+  tokenizer->require_subcommand(1);
+  add_train(*tokenizer, context);
+  add_encode(*tokenizer, context);
+  add_decode(*tokenizer, context);
+  add_info(*tokenizer, context);
+}
+
+}  // namespace
+
+static const CommandRegistration registration{"tokenizer", 20, add_tokenizer_command};
+
+}  // namespace grpo::app
