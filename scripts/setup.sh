@@ -10,6 +10,7 @@ PACKAGES=(
   libsentencepiece-dev sentencepiece
   libfmt-dev libcli11-dev libgtest-dev
   nlohmann-json3-dev libtomlplusplus-dev libre2-dev
+  zlib1g-dev
   python3 python3-torch python3-numpy
   chromium
 )

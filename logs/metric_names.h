@@ -1,0 +1,53 @@
+// The keys of metrics.jsonl and eval.jsonl lines (TRL's names where TRL has one); see docs/LOGS.md.
+#pragma once
+
+#include <string>
+
+namespace grpo::logs::metric {
+
+// metrics.jsonl: one object per training step.
+inline constexpr const char* kStep = "step";
+inline constexpr const char* kReward = "reward";           // mean total reward over the step's completions
+inline constexpr const char* kRewardStd = "reward_std";    // its standard deviation
+inline constexpr const char* kAccuracy = "accuracy";       // share of completions whose final answer is right
+inline constexpr const char* kFormatRate = "format_rate";  // share in the required <think>/<answer> shape
+inline constexpr const char* kFracRewardZeroStd = "frac_reward_zero_std";
+inline constexpr const char* kMeanLength = "completions/mean_length";
+inline constexpr const char* kMinLength = "completions/min_length";
+inline constexpr const char* kMaxLength = "completions/max_length";
+inline constexpr const char* kClippedRatio = "completions/clipped_ratio";
+inline constexpr const char* kKl = "kl";
+inline constexpr const char* kEntropy = "entropy";
+inline constexpr const char* kClipLowMean = "clip_ratio/low_mean";
+inline constexpr const char* kClipHighMean = "clip_ratio/high_mean";
+inline constexpr const char* kClipRegionMean = "clip_ratio/region_mean";
+inline constexpr const char* kGradNorm = "grad_norm";
+inline constexpr const char* kLearningRate = "learning_rate";
+inline constexpr const char* kNumTokens = "num_tokens";
+inline constexpr const char* kTokensTrained = "tokens_trained";
+inline constexpr const char* kTimeRollout = "time/rollout";
+inline constexpr const char* kTimeReward = "time/reward";
+inline constexpr const char* kTimeLogprobs = "time/logprobs";
+inline constexpr const char* kTimeUpdate = "time/update";
+inline constexpr const char* kTimeStep = "time/step";
+inline constexpr const char* kElapsed = "elapsed";
+
+// "rewards/<name>/mean" and "rewards/<name>/std" for each reward function.
+inline std::string reward_mean(const std::string& name) {
+  return "rewards/" + name + "/mean";
+}
+inline std::string reward_std(const std::string& name) {
+  return "rewards/" + name + "/std";
+}
+
+// eval.jsonl: one object per evaluation.
+inline constexpr const char* kPassAt1 = "pass@1";
+inline constexpr const char* kMeanAccuracy = "mean_accuracy";
+inline constexpr const char* kPassAtK = "pass@k";
+inline constexpr const char* kMajAtK = "maj@k";
+inline constexpr const char* kK = "k";
+inline constexpr const char* kMeanLengthEval = "mean_length";
+inline constexpr const char* kNumProblems = "n_problems";
+inline constexpr const char* kByDifficulty = "by_difficulty";  // {"<level>": {pass@1, n_problems, ...}}
+
+}  // namespace grpo::logs::metric
