@@ -100,17 +100,20 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   }
   const int64_t keys_len = k.size(2);
 
-  // Grouped-query attention without copying K/V per head: queries grouped under their shared KV head.
-  auto q_grouped = q.reshape({batch, num_kv_heads, groups, steps, head_dim});  // [B, Hkv, G, T, hd]
-  auto scores = torch::matmul(q_grouped, k.unsqueeze(2).transpose(-1, -2));    // [B, Hkv, G, T, S]
+  // Grouped-query attention without copying K/V per head: the G query heads sharing a KV head are stacked
+  // as G*T query rows, so both products are plain batched matmuls over [B, Hkv] (broadcasting over G would
+  // copy the cached K/V G times per layer and step).
+  auto q_grouped = q.reshape({batch, num_kv_heads, groups * steps, head_dim});  // [B, Hkv, G*T, hd]
+  auto scores = torch::matmul(q_grouped, k.transpose(-1, -2))                    // [B, Hkv, G*T, S]
+                    .reshape({batch, num_kv_heads, groups, steps, keys_len});   // [B, Hkv, G, T, S]
   scores = scores * (1.0 / std::sqrt(static_cast<double>(head_dim)));
   // mask [B, 1, T, S] -> [B, 1, 1, T, S]; a finite minimum keeps fully masked rows (padding) free of NaN.
   // Softmax in fp32 whatever the model's dtype.
   scores = scores.to(torch::kFloat32).masked_fill(mask.unsqueeze(1).logical_not(), std::numeric_limits<float>::lowest());
   auto probs = torch::softmax(scores, -1).to(q.scalar_type());
-  auto out = torch::matmul(probs, v.unsqueeze(2));  // [B, Hkv, G, T, hd]
+  auto probs_grouped = probs.reshape({batch, num_kv_heads, groups * steps, keys_len});  // [B, Hkv, G*T, S]
+  auto out = torch::matmul(probs_grouped, v);                                          // [B, Hkv, G*T, hd]
   out = out.reshape({batch, num_heads, steps, head_dim}).transpose(1, 2).reshape({batch, steps, num_heads * head_dim});
-  (void)keys_len;
   return o_proj(out);  // [B, T, D]
 }
 

@@ -76,11 +76,11 @@ fs::path save_checkpoint(const fs::path& run_dir, int64_t step, const Checkpoint
   fs::remove_all(staging);
   fs::create_directories(staging);
 
-  save_model(*contents.policy, staging / "model");
+  save_model_as(*contents.policy, staging / "model", "float32");  // full precision: resume must be exact
   if (!contents.tokenizer_file.empty() && fs::exists(contents.tokenizer_file)) {
     fs::copy_file(contents.tokenizer_file, staging / "model" / "tokenizer.model", fs::copy_options::overwrite_existing);
   }
-  if (contents.reference != nullptr) save_model(*contents.reference, staging / "reference");
+  if (contents.reference != nullptr) save_model_as(*contents.reference, staging / "reference", "float32");
   if (contents.optimizer != nullptr) torch::save(*contents.optimizer, (staging / "optimizer.pt").string());
   write_file_atomically(staging / "trainer_state.json", contents.trainer_state.dump(2) + "\n");
   write_file_atomically(staging / "manifest.json", make_manifest(staging).dump(2) + "\n");

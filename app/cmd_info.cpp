@@ -1,0 +1,134 @@
+// `grpo info DIR`: what a model directory holds: configuration, parameter count, weight files, tokenizer, and
+// the memory the model needs for inference and for training.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "app/command.h"
+#include "core/error.h"
+#include "model/config.h"
+#include "model/model_summary.h"
+#include "model/safetensors.h"
+#include "tokenizer/tokenizer.h"
+
+namespace grpo::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string token_name(int64_t id) {
+  return id < 0 ? "none" : std::to_string(id);
+}
+
+void print_configuration(const ModelConfig& config) {
+  fmt::print("configuration (config.json):\n");
+  fmt::print("  {}\n", describe_architecture(config));
+  fmt::print("  max positions {}, rope_theta {}, rms_norm_eps {}, activation {}\n",
+             config.max_position_embeddings, config.rope_theta, config.rms_norm_eps, config.hidden_act);
+  std::string eos = token_name(config.eos_token_id);
+  for (int64_t id : config.extra_eos_token_ids) eos += fmt::format(", {}", id);
+  fmt::print("  tokens: bos {}, eos {}, pad {}; stored as {}\n", token_name(config.bos_token_id), eos,
+             token_name(config.pad_token_id), config.torch_dtype);
+}
+
+void print_parameters(const ModelConfig& config) {
+  const int64_t total = config.parameter_count();
+  const int64_t embedding = config.vocab_size * config.hidden_size;
+  const int64_t head = config.tie_word_embeddings ? 0 : embedding;
+  const int64_t layers = total - embedding - head - config.hidden_size;
+  fmt::print("parameters: {} ({})\n", grouped_digits(total), short_count(total));
+  fmt::print("  embedding {}, {} layers {} ({} each), final norm {}, head {}\n", grouped_digits(embedding),
+             config.num_hidden_layers, grouped_digits(layers),
+             grouped_digits(layers / config.num_hidden_layers), config.hidden_size,
+             config.tie_word_embeddings ? "tied to the embedding" : grouped_digits(head));
+
+  const double count = static_cast<double>(total);
+  fmt::print(
+      "memory (weights only; activations and the KV cache come on top, growing with batch and length):\n");
+  fmt::print("  weights in float32:  {}\n", human_bytes(4 * count));
+  fmt::print("  weights in bfloat16: {}\n", human_bytes(2 * count));
+  fmt::print("  training with AdamW in float32 (weights, gradients, two moments: {} bytes/parameter): {}\n",
+             kAdamWTrainingBytesPerParameter, human_bytes(kAdamWTrainingBytesPerParameter * count));
+  fmt::print("  + a frozen reference model for the KL term (beta > 0): {} more in float32\n",
+             human_bytes(4 * count));
+}
+
+void print_weights(const fs::path& directory, const ModelConfig& config) {
+  fmt::print("weights:\n");
+  int64_t values = 0, tensors = 0;
+  std::set<std::string> dtypes;
+  for (const auto& file : model_weight_files(directory)) {
+    const auto entries = read_safetensors_header(file);
+    for (const auto& [name, entry] : entries) {
+      int64_t elements = 1;
+      for (int64_t size : entry.shape) elements *= size;
+      values += elements;
+      dtypes.insert(entry.dtype);
+    }
+    tensors += static_cast<int64_t>(entries.size());
+    fmt::print("  {} ({}, {} tensors)\n", file.filename().string(),
+               human_bytes(static_cast<double>(fs::file_size(file))), entries.size());
+  }
+  std::string dtype_list;
+  for (const auto& dtype : dtypes) dtype_list += (dtype_list.empty() ? "" : ", ") + dtype;
+  const bool matches = values == config.parameter_count();
+  fmt::print("  {} tensors, {} values ({}): {}\n", tensors, grouped_digits(values), dtype_list,
+             matches ? "the count config.json implies"
+                     : fmt::format("config.json implies {}; loading will say which tensors differ",
+                                   grouped_digits(config.parameter_count())));
+}
+
+void print_tokenizer(const fs::path& directory, const ModelConfig& config) {
+  if (!fs::exists(directory / "tokenizer.model")) {
+    fmt::print("tokenizer: none (add one: grpo tokenizer train --out {})\n",
+               (directory / "tokenizer.model").string());
+    return;
+  }
+  const auto tokenizer = load_tokenizer(directory);
+  fmt::print("tokenizer: tokenizer.model, {} pieces; bos {}, eos {}, pad {}\n", tokenizer->vocab_size(),
+             token_name(tokenizer->bos_id()), token_name(tokenizer->eos_id()),
+             token_name(tokenizer->pad_id()));
+  if (tokenizer->vocab_size() > config.vocab_size) {
+    fail(
+        "'{}' has {} pieces but config.json's vocab_size is {}: the model cannot embed every token; recreate "
+        "the "
+        "model with `grpo init --tokenizer`",
+        (directory / "tokenizer.model").string(), tokenizer->vocab_size(), config.vocab_size);
+  }
+}
+
+void run_info(const std::string& directory_name) {
+  const fs::path directory = directory_name;
+  if (!fs::is_directory(directory)) {
+    fail("model directory '{}' does not exist (create one with `grpo init {}`)", directory_name,
+         directory_name);
+  }
+  const ModelConfig config = ModelConfig::load(directory / "config.json");
+  fmt::print("model directory: {}\n", directory_name);
+  print_configuration(config);
+  print_parameters(config);
+  print_weights(directory, config);
+  print_tokenizer(directory, config);
+}
+
+void add_info_command(CLI::App& app, CommandContext& context) {
+  auto directory = std::make_shared<std::string>();
+  CLI::App* info = app.add_subcommand(
+      "info",
+      "Show a model directory: configuration, parameter count, weight files, tokenizer, memory needed");
+  info->add_option("directory", *directory, "A model directory (config.json + weights + tokenizer.model)")
+      ->required();
+  info->callback([directory, &context] { context.action = [directory] { run_info(*directory); }; });
+}
+
+}  // namespace
+
+static const CommandRegistration registration{"info", 11, add_info_command};
+
+}  // namespace grpo::app

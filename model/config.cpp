@@ -1,0 +1,305 @@
+#include "model/config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/files.h"
+
+namespace grpo {
+
+namespace {
+
+using nlohmann::json;
+
+std::string join(const std::vector<std::string>& items) {
+  std::string joined;
+  for (const auto& item : items) joined += (joined.empty() ? "\"" : ", \"") + item + "\"";
+  return joined;
+}
+
+// Reads an optional integer field; `fallback` when absent.
+int64_t integer_field(const json& object, const std::string& source, const char* key, int64_t fallback) {
+  auto it = object.find(key);
+  if (it == object.end()) return fallback;
+  if (!it->is_number_integer()) {
+    fail("{}: field \"{}\" must be an integer, got {}; fix the file", source, key, it->dump());
+  }
+  return it->get<int64_t>();
+}
+
+int64_t required_integer(const json& object, const std::string& source, const char* key) {
+  if (!object.contains(key)) {
+    fail("{}: field \"{}\" is missing; a Llama / Qwen2 config.json states it (see `grpo init` for one)",
+         source, key);
+  }
+  return integer_field(object, source, key, 0);
+}
+
+// A token id: an integer, or null / absent for "none" (-1).
+int64_t token_id_field(const json& object, const std::string& source, const char* key, int64_t fallback) {
+  auto it = object.find(key);
+  if (it == object.end()) return fallback;
+  if (it->is_null()) return -1;
+  return integer_field(object, source, key, fallback);
+}
+
+double number_field(const json& object, const std::string& source, const char* key, double fallback) {
+  auto it = object.find(key);
+  if (it == object.end()) return fallback;
+  if (!it->is_number())
+    fail("{}: field \"{}\" must be a number, got {}; fix the file", source, key, it->dump());
+  return it->get<double>();
+}
+
+bool bool_field(const json& object, const std::string& source, const char* key, bool fallback) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return fallback;
+  if (!it->is_boolean())
+    fail("{}: field \"{}\" must be true or false, got {}; fix the file", source, key, it->dump());
+  return it->get<bool>();
+}
+
+std::string string_field(const json& object, const std::string& source, const char* key,
+                         const std::string& fallback) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return fallback;
+  if (!it->is_string())
+    fail("{}: field \"{}\" must be a string, got {}; fix the file", source, key, it->dump());
+  return it->get<std::string>();
+}
+
+const std::vector<std::string>& supported_dtypes() {
+  static const std::vector<std::string> dtypes{"float32", "bfloat16", "float16"};
+  return dtypes;
+}
+
+json token_id_json(int64_t id) {
+  return id < 0 ? json(nullptr) : json(id);
+}
+
+}  // namespace
+
+const std::vector<std::string>& ModelConfig::supported_model_types() {
+  static const std::vector<std::string> types{"llama", "qwen2"};
+  return types;
+}
+
+int64_t ModelConfig::parameter_count() const {
+  const int64_t d = hidden_size, hd = resolved_head_dim();
+  const int64_t q_width = num_attention_heads * hd, kv_width = num_key_value_heads * hd;
+  int64_t attention = d * q_width + 2 * d * kv_width + q_width * d;
+  if (has_qkv_bias()) attention += q_width + 2 * kv_width;
+  if (has_o_bias()) attention += d;
+  const int64_t mlp = 3 * d * intermediate_size;
+  const int64_t norms = 2 * d;
+  const int64_t per_layer = attention + mlp + norms;
+  const int64_t embedding = vocab_size * d;
+  const int64_t head = tie_word_embeddings ? 0 : vocab_size * d;
+  return embedding + num_hidden_layers * per_layer + d + head;
+}
+
+void ModelConfig::validate() const {
+  const auto& types = supported_model_types();
+  if (std::find(types.begin(), types.end(), model_type) == types.end()) {
+    fail("model_type \"{}\" is not supported; supported model types: {}", model_type, join(types));
+  }
+  auto positive = [](const char* field, int64_t value) {
+    if (value <= 0) fail("config field {} = {} must be positive", field, value);
+  };
+  positive("vocab_size", vocab_size);
+  positive("hidden_size", hidden_size);
+  positive("intermediate_size", intermediate_size);
+  positive("num_hidden_layers", num_hidden_layers);
+  positive("num_attention_heads", num_attention_heads);
+  positive("num_key_value_heads", num_key_value_heads);
+  positive("max_position_embeddings", max_position_embeddings);
+  if (head_dim < 0)
+    fail("config field head_dim = {} must be positive (or 0 for hidden_size / heads)", head_dim);
+  if (head_dim == 0 && hidden_size % num_attention_heads != 0) {
+    fail(
+        "config field hidden_size = {} is not divisible by num_attention_heads = {}; choose sizes where it "
+        "is "
+        "(or set head_dim)",
+        hidden_size, num_attention_heads);
+  }
+  if (resolved_head_dim() % 2 != 0) {
+    fail("head dimension {} (hidden_size {} / num_attention_heads {}) must be even for rotary embeddings",
+         resolved_head_dim(), hidden_size, num_attention_heads);
+  }
+  if (num_attention_heads % num_key_value_heads != 0) {
+    fail(
+        "config field num_key_value_heads = {} does not divide num_attention_heads = {}; grouped-query "
+        "attention "
+        "needs heads to be a multiple of key/value heads",
+        num_key_value_heads, num_attention_heads);
+  }
+  if (!(rms_norm_eps > 0)) fail("config field rms_norm_eps = {} must be positive", rms_norm_eps);
+  if (!(rope_theta > 0)) fail("config field rope_theta = {} must be positive", rope_theta);
+  const auto& dtypes = supported_dtypes();
+  if (std::find(dtypes.begin(), dtypes.end(), torch_dtype) == dtypes.end()) {
+    fail("config field torch_dtype = \"{}\" is not supported; use one of {}", torch_dtype, join(dtypes));
+  }
+  if (hidden_act != "silu") {
+    fail("config field hidden_act = \"{}\" is not supported: Llama / Qwen2 models use \"silu\"", hidden_act);
+  }
+  auto token = [&](const char* field, int64_t id) {
+    if (id < -1 || id >= vocab_size) {
+      fail("config field {} = {} is outside the vocabulary (vocab_size {})", field, id, vocab_size);
+    }
+  };
+  token("bos_token_id", bos_token_id);
+  token("eos_token_id", eos_token_id);
+  token("pad_token_id", pad_token_id);
+  for (int64_t id : extra_eos_token_ids) token("eos_token_id", id);
+}
+
+ModelConfig ModelConfig::from_json(const nlohmann::json& object, const std::string& source) {
+  if (!object.is_object()) fail("{}: expected a JSON object, got {}", source, object.type_name());
+  ModelConfig config;
+  auto type = object.find("model_type");
+  if (type == object.end() || !type->is_string()) {
+    fail("{}: field \"model_type\" is missing or not a string; supported model types: {}", source,
+         join(supported_model_types()));
+  }
+  config.model_type = type->get<std::string>();
+  const auto& types = supported_model_types();
+  if (std::find(types.begin(), types.end(), config.model_type) == types.end()) {
+    fail("{}: model_type \"{}\" is not supported; supported model types: {}", source, config.model_type,
+         join(types));
+  }
+
+  config.vocab_size = required_integer(object, source, "vocab_size");
+  config.hidden_size = required_integer(object, source, "hidden_size");
+  config.intermediate_size = required_integer(object, source, "intermediate_size");
+  config.num_hidden_layers = required_integer(object, source, "num_hidden_layers");
+  config.num_attention_heads = required_integer(object, source, "num_attention_heads");
+  // Hugging Face: absent (or null) key/value heads means plain multi-head attention.
+  config.num_key_value_heads =
+      object.contains("num_key_value_heads") && !object["num_key_value_heads"].is_null()
+          ? integer_field(object, source, "num_key_value_heads", config.num_attention_heads)
+          : config.num_attention_heads;
+  config.head_dim = object.contains("head_dim") && !object["head_dim"].is_null()
+                        ? integer_field(object, source, "head_dim", 0)
+                        : 0;
+  config.max_position_embeddings =
+      integer_field(object, source, "max_position_embeddings", config.max_position_embeddings);
+  config.rms_norm_eps = number_field(object, source, "rms_norm_eps", config.rms_norm_eps);
+  config.rope_theta = number_field(object, source, "rope_theta", config.rope_theta);
+  config.tie_word_embeddings = bool_field(object, source, "tie_word_embeddings", config.tie_word_embeddings);
+  config.attention_bias = bool_field(object, source, "attention_bias", config.attention_bias);
+  config.hidden_act = string_field(object, source, "hidden_act", config.hidden_act);
+  // Newer transformers write "dtype"; older ones "torch_dtype".
+  config.torch_dtype =
+      string_field(object, source, "torch_dtype", string_field(object, source, "dtype", config.torch_dtype));
+
+  config.bos_token_id = token_id_field(object, source, "bos_token_id", config.bos_token_id);
+  config.pad_token_id = token_id_field(object, source, "pad_token_id", config.pad_token_id);
+  auto eos = object.find("eos_token_id");
+  if (eos != object.end() && eos->is_array()) {
+    if (eos->empty()) fail("{}: field \"eos_token_id\" is an empty list; give at least one id", source);
+    for (const auto& id : *eos) {
+      if (!id.is_number_integer()) {
+        fail("{}: field \"eos_token_id\" must hold integers, got {}; fix the file", source, eos->dump());
+      }
+    }
+    config.eos_token_id = (*eos)[0].get<int64_t>();
+    for (size_t i = 1; i < eos->size(); ++i) config.extra_eos_token_ids.push_back((*eos)[i].get<int64_t>());
+  } else {
+    config.eos_token_id = token_id_field(object, source, "eos_token_id", config.eos_token_id);
+  }
+
+  // Features of the family that this implementation does not have: refuse rather than compute something else.
+  // Plain rotary embeddings only: rope_scaling null or of type "default"; newer transformers put rope_theta
+  // in rope_parameters.
+  for (const char* key : {"rope_scaling", "rope_parameters"}) {
+    auto rope = object.find(key);
+    if (rope == object.end() || rope->is_null()) continue;
+    const std::string type =
+        rope->is_object() ? string_field(*rope, source, "rope_type", string_field(*rope, source, "type", ""))
+                          : "";
+    if (type != "default") {
+      fail("{}: {} {} is not supported (only plain rotary embeddings with rope_theta)", source, key,
+           rope->dump());
+    }
+    config.rope_theta = number_field(*rope, source, "rope_theta", config.rope_theta);
+  }
+  if (bool_field(object, source, "use_sliding_window", false)) {
+    fail("{}: use_sliding_window = true is not supported (full attention only)", source);
+  }
+  if (bool_field(object, source, "mlp_bias", false)) fail("{}: mlp_bias = true is not supported", source);
+
+  try {
+    config.validate();
+  } catch (const Error& e) {
+    fail("{}: {}", source, e.what());
+  }
+  return config;
+}
+
+nlohmann::json ModelConfig::to_json() const {
+  json out;
+  const bool qwen = model_type == "qwen2";
+  out["architectures"] = json::array({qwen ? "Qwen2ForCausalLM" : "LlamaForCausalLM"});
+  out["model_type"] = model_type;
+  out["vocab_size"] = vocab_size;
+  out["hidden_size"] = hidden_size;
+  out["intermediate_size"] = intermediate_size;
+  out["num_hidden_layers"] = num_hidden_layers;
+  out["num_attention_heads"] = num_attention_heads;
+  out["num_key_value_heads"] = num_key_value_heads;
+  if (head_dim > 0) out["head_dim"] = head_dim;
+  out["max_position_embeddings"] = max_position_embeddings;
+  out["rms_norm_eps"] = rms_norm_eps;
+  out["rope_theta"] = rope_theta;
+  out["rope_scaling"] = nullptr;
+  out["hidden_act"] = hidden_act;
+  out["tie_word_embeddings"] = tie_word_embeddings;
+  out["bos_token_id"] = token_id_json(bos_token_id);
+  if (extra_eos_token_ids.empty()) {
+    out["eos_token_id"] = token_id_json(eos_token_id);
+  } else {
+    json ids = json::array({eos_token_id});
+    for (int64_t id : extra_eos_token_ids) ids.push_back(id);
+    out["eos_token_id"] = ids;
+  }
+  out["pad_token_id"] = token_id_json(pad_token_id);
+  out["torch_dtype"] = torch_dtype;
+  out["initializer_range"] = 0.02;
+  out["use_cache"] = true;
+  out["attention_dropout"] = 0.0;
+  if (qwen) {
+    // Qwen2 always has q/k/v biases; these keys are what Qwen2.5 checkpoints carry.
+    out["use_sliding_window"] = false;
+    out["sliding_window"] = max_position_embeddings;
+    out["max_window_layers"] = num_hidden_layers;
+  } else {
+    out["attention_bias"] = attention_bias;
+    out["mlp_bias"] = false;
+    out["pretraining_tp"] = 1;
+  }
+  return out;
+}
+
+ModelConfig ModelConfig::load(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) {
+    fail("'{}' does not exist: a model directory holds config.json (create one with `grpo init DIR`)",
+         path.string());
+  }
+  std::string text = read_file(path);
+  json parsed;
+  try {
+    parsed = json::parse(text);
+  } catch (const json::parse_error& e) {
+    fail("'{}' is not valid JSON: {}", path.string(), e.what());
+  }
+  return from_json(parsed, path.string());
+}
+
+void ModelConfig::save(const std::filesystem::path& path) const {
+  validate();
+  write_file_atomically(path, to_json().dump(2) + "\n");
+}
+
+}  // namespace grpo

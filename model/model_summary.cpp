@@ -1,0 +1,46 @@
+#include "model/model_summary.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+namespace grpo {
+
+std::string grouped_digits(int64_t value) {
+  std::string digits = std::to_string(std::llabs(value));
+  std::string grouped;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
+    grouped += digits[i];
+  }
+  return (value < 0 ? "-" : "") + grouped;
+}
+
+std::string short_count(int64_t value) {
+  const double v = static_cast<double>(value);
+  if (v >= 1e9) return fmt::format("{:.2f}B", v / 1e9);
+  if (v >= 1e7) return fmt::format("{:.1f}M", v / 1e6);
+  if (v >= 1e5) return fmt::format("{:.2f}M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.1f}K", v / 1e3);
+  return std::to_string(value);
+}
+
+std::string human_bytes(double bytes) {
+  if (bytes >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", bytes / (1024.0 * 1024 * 1024));
+  if (bytes >= 1024.0 * 1024) return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024));
+  if (bytes >= 1024.0) return fmt::format("{:.1f} KiB", bytes / 1024.0);
+  return fmt::format("{} bytes", static_cast<int64_t>(bytes));
+}
+
+std::string describe_architecture(const ModelConfig& config) {
+  std::string bias =
+      config.has_qkv_bias() ? (config.has_o_bias() ? ", q/k/v/o biases" : ", q/k/v biases") : "";
+  return fmt::format(
+      "{}, {} layers, hidden {}, intermediate {}, {} heads ({} key/value, head dim {}), vocabulary {}, {} "
+      "head{}",
+      config.model_type, config.num_hidden_layers, config.hidden_size, config.intermediate_size,
+      config.num_attention_heads, config.num_key_value_heads, config.resolved_head_dim(), config.vocab_size,
+      config.tie_word_embeddings ? "tied" : "untied", bias);
+}
+
+}  // namespace grpo
