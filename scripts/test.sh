@@ -5,4 +5,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
 cd build
+# ctest runs two test processes at once: OpenMP threads that spin while waiting would fight over the two cores.
+export OMP_WAIT_POLICY=PASSIVE
 ctest --output-on-failure -j 2 --timeout 600

@@ -1,0 +1,258 @@
+// `grpo eval`: evaluates a model on a data file or a generated task: greedy accuracy, mean accuracy, pass@k
+// and maj@k over k samples, the format rate and length, an optional breakdown, and example completions.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/command.h"
+#include "app/model_loading.h"
+#include "core/error.h"
+#include "datasets/dataset_loader.h"
+#include "datasets/prompt_template.h"
+#include "datasets/task_generator.h"
+#include "datasets/task_rewards.h"
+#include "datasets/task_source.h"
+#include "datasets/training_data.h"
+#include "logs/terminal_text.h"
+#include "rewards/reward_registry.h"
+#include "rewards/reward_set.h"
+#include "rollout/engine.h"
+#include "trainer/evaluation.h"
+
+namespace grpo::app {
+namespace {
+
+// A training run's eval set for --seed S is drawn from seed S + this (open_training_data's default eval
+// seed).
+constexpr uint64_t kEvalSeedOffset = 1000003;
+
+struct EvalArguments {
+  std::string model;
+  std::string data;
+  std::string difficulty;
+  std::string question_field;
+  std::string answer_field;
+  size_t n = 200;
+  uint64_t data_seed = 0;
+  std::string rewards;  // default: the task's verifier, else accuracy
+  std::string format_reward = "format";
+  std::string template_name = "r1";
+  std::string prefill;
+  std::string group_by;
+  EvalOptions options;
+  std::string dtype = "float32";
+  bool json = false;
+};
+
+struct EvalProblems {
+  std::vector<Example> problems;
+  std::string default_reward;  // the task's verifier, or accuracy for files
+};
+
+EvalProblems read_problems(const EvalArguments& arguments, const GlobalOptions& global) {
+  EvalProblems read;
+  const std::string task = task_name_of(arguments.data);
+  if (!task.empty()) {
+    if (arguments.n == 0) fail("--n 0: a generated task needs a number of problems (e.g. --n 200)");
+    const TaskGenerator& generator = find_task(task);
+    const uint64_t seed = arguments.data_seed != 0 ? arguments.data_seed : global.seed + kEvalSeedOffset;
+    read.problems =
+        generate_distinct_examples(generator, generator.difficulty(arguments.difficulty), seed, arguments.n);
+    read.default_reward = generator.reward_name();
+    return read;
+  }
+  if (!arguments.difficulty.empty()) {
+    fail("--difficulty '{}' applies to generated tasks (--data task:NAME), not to the data file '{}'",
+         arguments.difficulty, arguments.data);
+  }
+  LoadOptions options;
+  options.fields.question_field = arguments.question_field;
+  options.fields.answer_field = arguments.answer_field;
+  options.max_rows = arguments.n;
+  read.problems = load_examples(arguments.data, options).examples;
+  read.default_reward = "accuracy";
+  return read;
+}
+
+std::string metric(double value) {
+  return std::isfinite(value) ? fmt::format("{:.3f}", value) : "-";
+}
+
+std::string json_metric(const nlohmann::json& value) {
+  return value.is_number() ? metric(value.get<double>()) : "-";
+}
+
+// Characters as a terminal shows them (UTF-8 continuation bytes do not count).
+size_t display_width(const std::string& text) {
+  return static_cast<size_t>(std::count_if(
+      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string padded(const std::string& text, size_t width) {
+  const size_t shown = display_width(text);
+  return text + std::string(width > shown ? width - shown : 0, ' ');
+}
+
+void print_breakdown(const nlohmann::json& breakdown, int64_t k) {
+  std::vector<std::string> values;
+  size_t width = 5;  // "value"
+  for (const auto& group : breakdown["groups"]) {
+    const auto& value = group["value"];
+    values.push_back(logs::sanitize_for_terminal(
+        logs::one_line(value.is_string() ? value.get<std::string>() : value.dump(), 40)));
+    width = std::max(width, display_width(values.back()));
+  }
+  fmt::print("by {}:\n  {} {:>5} {:>7} {:>9} {:>7} {:>7}\n",
+             logs::sanitize_for_terminal(breakdown["field"].get<std::string>()), padded("value", width), "n",
+             "pass@1", "mean acc", fmt::format("pass@{}", k), fmt::format("maj@{}", k));
+  for (size_t i = 0; i < values.size(); ++i) {
+    const auto& group = breakdown["groups"][i];
+    fmt::print("  {} {:>5} {:>7} {:>9} {:>7} {:>7}\n", padded(values[i], width), group["n"].get<int64_t>(),
+               json_metric(group["pass_at_1"]), json_metric(group["mean_accuracy"]),
+               json_metric(group["pass_at_k"]), json_metric(group["maj_at_k"]));
+  }
+}
+
+void print_result(const EvalResult& result, const EvalArguments& arguments, const std::string& reward) {
+  fmt::print(
+      "eval of {} on {}: {} problems, template {}, reward {}{}\n", arguments.model, arguments.data,
+      result.n_problems, arguments.template_name, reward,
+      result.prefill.empty()
+          ? ""
+          : fmt::format(", prefill \"{}\"", logs::sanitize_for_terminal(logs::one_line(result.prefill, 80))));
+  const auto line = [](const std::string& label, const std::string& value) {
+    fmt::print("  {:<26}{}\n", label, value);
+  };
+  line("pass@1 (greedy)", metric(result.pass_at_1));
+  if (result.k > 0) {
+    line(fmt::format("mean accuracy ({} samples)", result.k), metric(result.mean_accuracy));
+    line(fmt::format("pass@{}", result.k), metric(result.pass_at_k));
+    line(fmt::format("maj@{}", result.k), metric(result.maj_at_k));
+  }
+  line("format rate (greedy)", metric(result.format_rate));
+  line("mean length (greedy)", fmt::format("{:.1f} tokens", result.mean_length));
+  line("time", fmt::format("{:.1f} s", result.seconds));
+  if (result.breakdown.is_object()) print_breakdown(result.breakdown, result.k);
+  if (!result.examples.empty()) fmt::print("examples (greedy):\n");
+  for (const EvalSample& sample : result.examples) {
+    fmt::print("--- {} [{}] ({}, {} tokens)\n", logs::sanitize_for_terminal(logs::one_line(sample.id, 80)),
+               sample.correct ? "correct" : "wrong", sample.finish_reason, sample.num_tokens);
+    fmt::print("question: {}\n", logs::sanitize_for_terminal(logs::one_line(sample.question, 300)));
+    fmt::print("gold: {}\n", logs::sanitize_for_terminal(logs::one_line(sample.gold, 200)));
+    fmt::print("completion:\n{}\n", logs::sanitize_for_terminal(sample.text));
+  }
+}
+
+void run_eval(EvalArguments arguments, const GlobalOptions& global) {
+  if (arguments.data.empty()) fail("grpo eval: name the problems with --data FILE or --data task:NAME");
+  register_task_rewards();
+  const EvalProblems read = read_problems(arguments, global);
+  const std::string reward = arguments.rewards.empty() ? read.default_reward : arguments.rewards;
+  RewardSet correctness = RewardSet::from_specs(split_reward_list(reward));
+  RewardSet format;
+  if (arguments.format_reward != "none" && !arguments.format_reward.empty()) {
+    format = RewardSet::from_specs(split_reward_list(arguments.format_reward));
+  }
+  const PromptTemplate prompt_template = load_prompt_template(arguments.template_name);
+  for (const Example& problem : read.problems) prompt_template.check_fields(problem.row);
+
+  InferenceModel loaded = load_inference_model(arguments.model, global.device, arguments.dtype);
+  RolloutEngine engine(loaded.model, loaded.tokenizer.get());
+  arguments.options.prefill = arguments.prefill;
+  arguments.options.group_by_field = arguments.group_by;
+  arguments.options.seed = global.seed;
+  const EvalResult result = evaluate(engine, *loaded.tokenizer, read.problems, prompt_template, correctness,
+                                     format.size() > 0 ? &format : nullptr, arguments.options);
+  if (arguments.json) {
+    fmt::print("{}\n", result.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  } else {
+    print_result(result, arguments, reward);
+  }
+}
+
+void add_eval_command(CLI::App& app, CommandContext& context) {
+  auto arguments = std::make_shared<EvalArguments>();
+  EvalOptions& options = arguments->options;
+  CLI::App* command = app.add_subcommand(
+      "eval",
+      "Evaluate a model: greedy accuracy (pass@1), and over k samples per problem the mean accuracy, pass@k "
+      "and\n"
+      "majority-vote accuracy (maj@k), with the format rate and completion length. Examples:\n"
+      "  grpo eval --model models/tiny --data task:arithmetic --difficulty easy --n 200 --k 4\n"
+      "  grpo eval --model runs/a/checkpoints/step-500 --data gsm8k/test.jsonl --n 100 --prefill \"<think>\" "
+      "--json");
+  command->add_option("--model", arguments->model, "Model directory (config.json, weights, tokenizer.model)")
+      ->required();
+  command
+      ->add_option(
+          "--data", arguments->data,
+          "A data file (JSONL, JSON, CSV, TSV; its first --n rows) or task:NAME (--n problems generated "
+          "from --data-seed)")
+      ->required();
+  command->add_option("--difficulty", arguments->difficulty, "For task:NAME: a preset or knob=value list");
+  command->add_option("--n", arguments->n, "Problems to evaluate (a data file: its first N rows, 0: all)")
+      ->capture_default_str();
+  command->add_option(
+      "--data-seed", arguments->data_seed,
+      "For task:NAME: the problem stream (default: --seed + 1000003, a training run's eval set)");
+  command->add_option("--question-field", arguments->question_field, "The field holding the question");
+  command->add_option("--answer-field", arguments->answer_field, "The field holding the gold answer");
+  command
+      ->add_option("--k", options.k,
+                   "Sampled completions per problem for mean accuracy, pass@k, maj@k (0: off)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("--reward", arguments->rewards,
+                      "The correctness reward (a completion is correct when it scores 1; default: the task's "
+                      "verifier, else accuracy)");
+  command
+      ->add_option("--format-reward", arguments->format_reward,
+                   "The reward whose mean over greedy completions is the format rate (none: skip)")
+      ->capture_default_str();
+  command
+      ->add_option("--template", arguments->template_name,
+                   "Prompt template: r1, r1-think, plain, chatml, or a file")
+      ->capture_default_str();
+  command->add_option(
+      "--prefill", arguments->prefill,
+      "Text forced at the start of every completion (e.g. \"<think>\"); it is scored as part of it");
+  command->add_option("--group-by", arguments->group_by,
+                      "A row field to break the results down by (e.g. steps)");
+  command->add_option("--temperature", options.temperature, "Sampling temperature of the k samples")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("--top-p", options.top_p, "Nucleus sampling threshold of the k samples (1: off)")
+      ->capture_default_str();
+  command->add_option("--max-new-tokens", options.max_new_tokens, "Completion length limit in tokens")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->add_option("--stop", options.stop_strings, "Stop strings (repeatable; default: </answer>)");
+  command
+      ->add_option("--max-tokens-per-forward", options.max_tokens_per_forward,
+                   "Memory bound: tokens per forward pass (0: no bound)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("--examples", options.num_examples, "Greedy completions to show")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("--dtype", arguments->dtype, "Compute dtype of the weights")
+      ->check(CLI::IsMember({"float32", "bfloat16", "float16"}))
+      ->capture_default_str();
+  command->add_flag("--json", arguments->json, "Print the result as JSON");
+  command->callback([arguments, &context] {
+    context.action = [arguments, &context] { run_eval(*arguments, context.global); };
+  });
+}
+
+}  // namespace
+
+static const CommandRegistration registration{"eval", 45, add_eval_command};
+
+}  // namespace grpo::app

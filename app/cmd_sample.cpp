@@ -1,0 +1,215 @@
+// `grpo sample`: completions from a model for prompts given on the command line or read from a data file,
+// printed (with the reasoning shown or hidden) and optionally written as JSONL with token ids and
+// log-probabilities.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/command.h"
+#include "app/model_loading.h"
+#include "core/error.h"
+#include "core/files.h"
+#include "datasets/dataset_loader.h"
+#include "datasets/prompt_template.h"
+#include "logs/terminal_text.h"
+#include "rollout/engine.h"
+#include "trainer/prompt_encoding.h"
+
+namespace grpo::app {
+namespace {
+
+struct SampleArguments {
+  std::string model;
+  std::vector<std::string> prompts;  // --prompt, repeatable
+  std::string prompts_file;
+  std::string question_field;
+  std::string answer_field;
+  size_t limit = 0;
+  std::string template_name;  // default: plain for --prompt, r1 for a data file
+  int64_t num_samples = 1;
+  double temperature = 1.0;
+  int64_t top_k = 0;
+  double top_p = 1.0;
+  double min_p = 0.0;
+  int64_t max_new_tokens = 256;
+  std::vector<std::string> stop;
+  int64_t max_tokens_per_forward = 0;
+  std::string dtype = "float32";
+  bool hide_think = false;
+  std::string out;
+};
+
+// The questions to prompt with: one Example per --prompt, or the rows of --prompts.
+std::vector<Example> read_questions(const SampleArguments& arguments) {
+  if (arguments.prompts.empty() == arguments.prompts_file.empty()) {
+    fail(
+        "grpo sample: give the prompt text with --prompt \"...\" or a data file with --prompts FILE.jsonl "
+        "(exactly one of them)");
+  }
+  std::vector<Example> questions;
+  if (!arguments.prompts_file.empty()) {
+    LoadOptions options;
+    options.fields.question_field = arguments.question_field;
+    options.fields.answer_field = arguments.answer_field;
+    options.max_rows = arguments.limit;
+    questions = load_examples(arguments.prompts_file, options).examples;
+  } else {
+    for (size_t i = 0; i < arguments.prompts.size(); ++i) {
+      Example example;
+      example.id = fmt::format("prompt:{}", i);
+      example.question = arguments.prompts[i];
+      example.row = {{"question", example.question}};
+      questions.push_back(std::move(example));
+    }
+  }
+  return questions;
+}
+
+std::string shown_completion(const std::string& text, bool hide_think) {
+  return logs::sanitize_for_terminal(hide_think ? logs::completion_without_think(text) : text);
+}
+
+// One JSON object per completion; model text may be invalid UTF-8, so bad bytes become U+FFFD.
+std::string completions_jsonl(const GenerationResult& generated, const std::vector<std::string>& prompts) {
+  std::string out;
+  for (const Completion& completion : generated.completions) {
+    nlohmann::json line = {{"prompt_index", completion.prompt_index},
+                           {"sample", completion.sample_index},
+                           {"prompt", prompts[static_cast<size_t>(completion.prompt_index)]},
+                           {"completion", completion.text},
+                           {"token_ids", completion.token_ids},
+                           {"logprobs", completion.logprobs},
+                           {"finish_reason", finish_reason_name(completion.finish_reason)},
+                           {"seconds", completion.seconds}};
+    out += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  return out;
+}
+
+void run_sample(const SampleArguments& arguments, const GlobalOptions& global) {
+  const std::vector<Example> questions = read_questions(arguments);
+  const std::string template_name = !arguments.template_name.empty()
+                                        ? arguments.template_name
+                                        : (arguments.prompts_file.empty() ? "plain" : "r1");
+  const PromptTemplate prompt_template = load_prompt_template(template_name);
+
+  InferenceModel loaded = load_inference_model(arguments.model, global.device, arguments.dtype);
+  std::vector<std::string> prompts;
+  std::vector<std::vector<int64_t>> prompt_ids;
+  for (const Example& question : questions) {
+    prompts.push_back(prompt_template.render(question));
+    prompt_ids.push_back(encode_prompt(*loaded.tokenizer, prompts.back()));
+  }
+
+  GenerationOptions options;
+  options.num_samples = arguments.num_samples;
+  options.max_new_tokens = arguments.max_new_tokens;
+  options.sampling.temperature = arguments.temperature;
+  options.sampling.top_k = arguments.top_k;
+  options.sampling.top_p = arguments.top_p;
+  options.sampling.min_p = arguments.min_p;
+  options.stop_strings = arguments.stop;
+  options.max_tokens_per_forward = arguments.max_tokens_per_forward;
+  options.seed = global.seed;
+  RolloutEngine engine(loaded.model, loaded.tokenizer.get());
+  const GenerationResult generated = engine.generate(prompt_ids, options);
+
+  int64_t shown_prompt = -1;
+  for (const Completion& completion : generated.completions) {
+    if (completion.prompt_index != shown_prompt) {
+      shown_prompt = completion.prompt_index;
+      fmt::print(
+          "=== prompt {} ({} tokens): {}\n", shown_prompt,
+          prompt_ids[static_cast<size_t>(shown_prompt)].size(),
+          logs::sanitize_for_terminal(logs::one_line(prompts[static_cast<size_t>(shown_prompt)], 200)));
+    }
+    fmt::print("--- sample {} ({}, {} tokens)\n{}\n", completion.sample_index,
+               finish_reason_name(completion.finish_reason), completion.token_ids.size(),
+               shown_completion(completion.text, arguments.hide_think));
+  }
+  if (!arguments.out.empty()) write_file_atomically(arguments.out, completions_jsonl(generated, prompts));
+
+  if (!global.quiet) {
+    const GenerationTimings& t = generated.timings;
+    const double rate = t.total > 0 ? static_cast<double>(generated.generated_tokens) / t.total : 0.0;
+    fmt::print(
+        stderr,
+        "{} completions, {} tokens in {:.2f} s ({:.1f} tokens/s); prefill {:.2f} s ({} prompt tokens), "
+        "decode {:.2f} s, sampling {:.2f} s\n",
+        generated.completions.size(), generated.generated_tokens, t.total, rate, t.prefill,
+        generated.prompt_tokens_processed, t.decode, t.sampling);
+    if (!arguments.out.empty()) fmt::print(stderr, "completions written to {}\n", arguments.out);
+  }
+}
+
+void add_sample_command(CLI::App& app, CommandContext& context) {
+  auto arguments = std::make_shared<SampleArguments>();
+  CLI::App* command = app.add_subcommand(
+      "sample",
+      "Sample completions from a model. Examples:\n"
+      "  grpo sample --model models/tiny --prompt \"What is 2 + 3?\" -n 4\n"
+      "  grpo sample --model runs/a/checkpoints/step-100 --prompts gsm8k/test.jsonl --limit 5 --stop "
+      "\"</answer>\" --hide-think --out samples.jsonl");
+  command->add_option("--model", arguments->model, "Model directory (config.json, weights, tokenizer.model)")
+      ->required();
+  command->add_option("--prompt", arguments->prompts,
+                      "Prompt text (repeatable); put into --template as {question}");
+  command->add_option("--prompts", arguments->prompts_file,
+                      "A data file (JSONL, JSON, CSV, TSV) whose question field is put into --template");
+  command->add_option("--question-field", arguments->question_field,
+                      "With --prompts: the field holding the question (default: recognised)");
+  command->add_option("--answer-field", arguments->answer_field,
+                      "With --prompts: the field holding the answer (default: recognised)");
+  command->add_option("--limit", arguments->limit, "With --prompts: use only the first N rows (0: all)");
+  command->add_option(
+      "--template", arguments->template_name,
+      "Prompt template: r1, r1-think, plain, chatml, or a file (default: plain for --prompt, r1 "
+      "for --prompts)");
+  command->add_option("-n,--num-samples", arguments->num_samples, "Completions per prompt")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->add_option("--temperature", arguments->temperature, "Sampling temperature (0: greedy)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("--top-k", arguments->top_k, "Keep the k most likely tokens (0: off)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("--top-p", arguments->top_p, "Nucleus sampling threshold (1: off)")
+      ->capture_default_str();
+  command
+      ->add_option("--min-p", arguments->min_p, "Keep tokens at least this share of the top one's (0: off)")
+      ->capture_default_str();
+  command->add_option("--max-new-tokens", arguments->max_new_tokens, "Completion length limit in tokens")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->add_option("--stop", arguments->stop,
+                      "Stop a completion once its text contains this (repeatable)");
+  command
+      ->add_option("--max-tokens-per-forward", arguments->max_tokens_per_forward,
+                   "Memory bound: tokens per forward pass (0: no bound)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("--dtype", arguments->dtype, "Compute dtype of the weights")
+      ->check(CLI::IsMember({"float32", "bfloat16", "float16"}))
+      ->capture_default_str();
+  command->add_flag("--hide-think", arguments->hide_think,
+                    "Print the <think> block's length instead of its text");
+  command->add_option(
+      "--out", arguments->out,
+      "Also write one JSON object per completion here (prompt_index, sample, prompt, completion, "
+      "token_ids, logprobs, finish_reason, seconds)");
+  command->callback([arguments, &context] {
+    context.action = [arguments, &context] { run_sample(*arguments, context.global); };
+  });
+}
+
+}  // namespace
+
+static const CommandRegistration registration{"sample", 30, add_sample_command};
+
+}  // namespace grpo::app

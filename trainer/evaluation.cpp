@@ -1,0 +1,255 @@
+#include "trainer/evaluation.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include "core/error.h"
+#include "datasets/field_mapping.h"
+#include "rewards/answer_extraction.h"
+#include "rewards/reward_set.h"
+#include "rollout/engine.h"
+#include "trainer/majority_vote.h"
+#include "trainer/prompt_encoding.h"
+
+namespace grpo {
+
+namespace {
+
+constexpr double kCorrectThreshold = 1.0 - 1e-9;
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+nlohmann::json number_or_null(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+// What each problem scored.
+struct ProblemOutcome {
+  bool greedy_correct = false;
+  double format_score = kNaN;  // NaN without a format reward
+  double sample_accuracy = kNaN;
+  bool any_sample_correct = false;
+  bool majority_correct = false;
+};
+
+// Sums of outcomes over a set of problems, and their means.
+struct OutcomeTotals {
+  int64_t n = 0;
+  double greedy = 0, format = 0, sample_accuracy = 0, any_correct = 0, majority = 0;
+
+  void add(const ProblemOutcome& outcome) {
+    ++n;
+    greedy += outcome.greedy_correct;
+    format += outcome.format_score;  // stays NaN without a format reward
+    sample_accuracy += outcome.sample_accuracy;
+    any_correct += outcome.any_sample_correct;
+    majority += outcome.majority_correct;
+  }
+  double mean(double sum) const { return n > 0 ? sum / static_cast<double>(n) : kNaN; }
+};
+
+// The scored text and inputs of each completion: prefill + generated text, for the problem's row.
+std::vector<RewardInput> reward_inputs(const GenerationResult& generated,
+                                       const std::vector<Example>& problems,
+                                       const std::vector<std::string>& rendered, const std::string& prefill,
+                                       const std::vector<int64_t>& prefill_ids) {
+  std::vector<RewardInput> inputs;
+  inputs.reserve(generated.completions.size());
+  for (const Completion& completion : generated.completions) {
+    const size_t p = static_cast<size_t>(completion.prompt_index);
+    RewardInput input;
+    input.prompt = rendered[p];
+    input.completion = prefill + completion.text;
+    input.completion_ids = prefill_ids;
+    input.completion_ids.insert(input.completion_ids.end(), completion.token_ids.begin(),
+                                completion.token_ids.end());
+    input.finish_reason = finish_reason_name(completion.finish_reason);
+    input.row = problems[p].row;
+    inputs.push_back(std::move(input));
+  }
+  return inputs;
+}
+
+std::vector<bool> correctness_of(RewardSet& correctness, const std::vector<RewardInput>& inputs) {
+  ScoredBatch scored = correctness.score(inputs);
+  std::vector<bool> correct(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) correct[i] = scored.totals[i] >= kCorrectThreshold;
+  return correct;
+}
+
+// The problem's value of the breakdown field (null when its row lacks it).
+nlohmann::json group_value(const Example& problem, const std::string& field) {
+  if (problem.row.is_object() && problem.row.contains(field)) return problem.row.at(field);
+  return nullptr;
+}
+
+nlohmann::json breakdown_json(const std::vector<Example>& problems,
+                              const std::vector<ProblemOutcome>& outcomes, const std::string& field) {
+  std::map<nlohmann::json, OutcomeTotals> groups;  // nlohmann's order: numbers by value, strings by text
+  bool any_has_field = false;
+  for (size_t p = 0; p < problems.size(); ++p) {
+    nlohmann::json value = group_value(problems[p], field);
+    any_has_field = any_has_field || !value.is_null();
+    groups[value].add(outcomes[p]);
+  }
+  if (!any_has_field) {
+    fail(
+        "evaluation: group_by_field '{}' is in none of the {} problems' rows (the first row has: {}); name "
+        "one "
+        "of its fields or leave it empty",
+        field, problems.size(), field_names(problems.front().row));
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [value, totals] : groups) {
+    list.push_back({{"value", value},
+                    {"n", totals.n},
+                    {"pass_at_1", totals.mean(totals.greedy)},
+                    {"mean_accuracy", number_or_null(totals.mean(totals.sample_accuracy))},
+                    {"pass_at_k", number_or_null(totals.mean(totals.any_correct))},
+                    {"maj_at_k", number_or_null(totals.mean(totals.majority))},
+                    {"format_rate", number_or_null(totals.mean(totals.format))}});
+  }
+  return {{"field", field}, {"groups", std::move(list)}};
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+nlohmann::json EvalSample::to_json() const {
+  return {{"id", id},
+          {"question", question},
+          {"gold", gold},
+          {"text", text},
+          {"correct", correct},
+          {"finish_reason", finish_reason},
+          {"num_tokens", num_tokens}};
+}
+
+nlohmann::json EvalResult::to_json() const {
+  nlohmann::json samples = nlohmann::json::array();
+  for (const EvalSample& sample : examples) samples.push_back(sample.to_json());
+  return {{"n_problems", n_problems},
+          {"pass_at_1", number_or_null(pass_at_1)},
+          {"mean_accuracy", number_or_null(mean_accuracy)},
+          {"pass_at_k", number_or_null(pass_at_k)},
+          {"maj_at_k", number_or_null(maj_at_k)},
+          {"k", k},
+          {"format_rate", number_or_null(format_rate)},
+          {"mean_length", number_or_null(mean_length)},
+          {"prefill", prefill},
+          {"breakdown", breakdown},
+          {"examples", std::move(samples)},
+          {"seconds", seconds}};
+}
+
+EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std::vector<Example>& problems,
+                    const PromptTemplate& prompt_template, RewardSet& correctness, RewardSet* format,
+                    const EvalOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (problems.empty()) fail("evaluation: no problems given; the eval set is empty");
+  if (correctness.size() == 0) fail("evaluation: no correctness reward given (e.g. accuracy)");
+  if (options.k < 0) fail("evaluation: k must be >= 0 (0: greedy only), got {}", options.k);
+  if (options.num_examples < 0) fail("evaluation: num_examples must be >= 0, got {}", options.num_examples);
+
+  // Prompts: [bos] + template + prefill.
+  const std::vector<int64_t> prefill_ids =
+      options.prefill.empty() ? std::vector<int64_t>{} : tokenizer.encode(options.prefill);
+  std::vector<std::string> rendered;
+  std::vector<std::vector<int64_t>> prompts;
+  rendered.reserve(problems.size());
+  prompts.reserve(problems.size());
+  for (const Example& problem : problems) {
+    rendered.push_back(prompt_template.render(problem));
+    std::vector<int64_t> ids = encode_prompt(tokenizer, rendered.back());
+    ids.insert(ids.end(), prefill_ids.begin(), prefill_ids.end());
+    prompts.push_back(std::move(ids));
+  }
+
+  GenerationOptions generation;
+  generation.max_new_tokens = options.max_new_tokens;
+  generation.stop_strings = options.stop_strings;
+  generation.max_tokens_per_forward = options.max_tokens_per_forward;
+  generation.seed = options.seed;
+
+  std::vector<ProblemOutcome> outcomes(problems.size());
+  EvalResult result;
+  result.n_problems = static_cast<int64_t>(problems.size());
+  result.k = options.k;
+  result.prefill = options.prefill;
+
+  // Greedy: pass@1, format rate, length, examples.
+  GenerationOptions greedy = generation;
+  greedy.num_samples = 1;
+  greedy.sampling.temperature = 0.0;
+  const GenerationResult greedy_result = engine.generate(prompts, greedy);
+  const std::vector<RewardInput> greedy_inputs =
+      reward_inputs(greedy_result, problems, rendered, options.prefill, prefill_ids);
+  const std::vector<bool> greedy_correct = correctness_of(correctness, greedy_inputs);
+  std::vector<double> format_scores(problems.size(), kNaN);
+  if (format != nullptr && format->size() > 0) format_scores = format->score(greedy_inputs).totals;
+  double total_tokens = 0;
+  for (size_t i = 0; i < greedy_result.completions.size(); ++i) {
+    const Completion& completion = greedy_result.completions[i];
+    const size_t p = static_cast<size_t>(completion.prompt_index);
+    outcomes[p].greedy_correct = greedy_correct[i];
+    outcomes[p].format_score = format_scores[i];
+    total_tokens += static_cast<double>(completion.token_ids.size());
+    if (static_cast<int64_t>(result.examples.size()) < options.num_examples) {
+      result.examples.push_back({problems[p].id, problems[p].question, problems[p].answer,
+                                 greedy_inputs[i].completion, greedy_correct[i],
+                                 greedy_inputs[i].finish_reason,
+                                 static_cast<int64_t>(completion.token_ids.size())});
+    }
+  }
+  result.mean_length = total_tokens / static_cast<double>(problems.size());
+
+  // k samples per problem: mean accuracy, pass@k, maj@k.
+  if (options.k > 0) {
+    GenerationOptions sampled = generation;
+    sampled.num_samples = options.k;
+    sampled.sampling.temperature = options.temperature;
+    sampled.sampling.top_p = options.top_p;
+    const GenerationResult sampled_result = engine.generate(prompts, sampled);
+    const std::vector<RewardInput> sampled_inputs =
+        reward_inputs(sampled_result, problems, rendered, options.prefill, prefill_ids);
+    const std::vector<bool> sampled_correct = correctness_of(correctness, sampled_inputs);
+    // Completions come ordered by (problem, sample): problem p's are [p*k, (p+1)*k).
+    const size_t k = static_cast<size_t>(options.k);
+    for (size_t p = 0; p < problems.size(); ++p) {
+      std::vector<std::optional<std::string>> answers(k);
+      int64_t correct = 0;
+      for (size_t g = 0; g < k; ++g) {
+        const size_t i = p * k + g;
+        correct += sampled_correct[i];
+        if (auto answer = extract_final_answer(sampled_inputs[i].completion))
+          answers[g] = std::move(answer->text);
+      }
+      outcomes[p].sample_accuracy = static_cast<double>(correct) / static_cast<double>(k);
+      outcomes[p].any_sample_correct = correct > 0;
+      std::optional<size_t> winner = majority_vote(answers);
+      outcomes[p].majority_correct = winner && sampled_correct[p * k + *winner];
+    }
+  }
+
+  OutcomeTotals totals;
+  for (const ProblemOutcome& outcome : outcomes) totals.add(outcome);
+  result.pass_at_1 = totals.mean(totals.greedy);
+  result.format_rate = totals.mean(totals.format);
+  if (options.k > 0) {
+    result.mean_accuracy = totals.mean(totals.sample_accuracy);
+    result.pass_at_k = totals.mean(totals.any_correct);
+    result.maj_at_k = totals.mean(totals.majority);
+  }
+  if (!options.group_by_field.empty()) {
+    result.breakdown = breakdown_json(problems, outcomes, options.group_by_field);
+  }
+  result.seconds = seconds_since(start);
+  return result;
+}
+
+}  // namespace grpo

@@ -1,0 +1,83 @@
+// Evaluation of a model on a fixed problem set: greedy accuracy (pass@1), and over k sampled completions per
+// problem the mean accuracy, pass@k and majority-vote accuracy (maj@k), plus the format rate, the mean
+// completion length, an optional per-field breakdown and a few example completions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "datasets/example.h"
+#include "datasets/prompt_template.h"
+
+namespace grpo {
+
+class RolloutEngine;
+class RewardSet;
+class Tokenizer;
+
+struct EvalOptions {
+  int64_t k = 4;             // sampled completions per problem (0: greedy only; the sampled metrics are NaN)
+  double temperature = 1.0;  // for the k samples (greedy is temperature 0)
+  double top_p = 1.0;
+  int64_t max_new_tokens = 256;
+  std::vector<std::string> stop_strings = {"</answer>"};
+  int64_t max_tokens_per_forward = 0;  // the engine's memory bound (0: none)
+  uint64_t seed = 1234;
+  // Text appended after the rendered prompt and forced into the completion's start ("<think> the stack is"):
+  // its tokens follow the prompt's, and the text scored is prefill + generated text. Reported in the result.
+  std::string prefill;
+  std::string group_by_field;  // a row field ("num_ops") for a per-value breakdown; empty: none
+  int64_t num_examples = 3;    // greedy completions kept in EvalResult::examples (the first problems')
+};
+
+// One greedy completion, for showing what the model writes.
+struct EvalSample {
+  std::string id;
+  std::string question;
+  std::string gold;
+  std::string text;  // prefill + generated text: what was scored
+  bool correct = false;
+  std::string finish_reason;  // "eos" | "stop" | "length"
+  int64_t num_tokens = 0;     // generated tokens (the prefill's excluded)
+
+  nlohmann::json to_json() const;
+};
+
+struct EvalResult {
+  int64_t n_problems = 0;
+  double pass_at_1 = 0;                                             // greedy accuracy
+  double mean_accuracy = std::numeric_limits<double>::quiet_NaN();  // correct share of all k x n samples
+  double pass_at_k = std::numeric_limits<double>::quiet_NaN();      // problems with >= 1 correct sample of k
+  double maj_at_k = std::numeric_limits<double>::quiet_NaN();  // problems whose majority answer is correct
+  int64_t k = 0;
+  double format_rate =
+      std::numeric_limits<double>::quiet_NaN();  // mean format score, greedy (NaN: no reward)
+  double mean_length = 0;  // mean generated tokens of the greedy completions (the prefill's excluded)
+  std::string prefill;     // as given in the options: results with a prefill are not free generation
+  // null without group_by_field, else {"field": F, "groups": [{"value": V, "n", "pass_at_1", "mean_accuracy",
+  // "pass_at_k", "maj_at_k", "format_rate"}, ...]} with the groups in ascending order of V (null: rows
+  // without the field).
+  nlohmann::json breakdown;
+  std::vector<EvalSample> examples;
+  double seconds = 0;  // wall time of evaluate()
+
+  // Every field above; NaN metrics are written as null.
+  nlohmann::json to_json() const;
+};
+
+// Correct = the `correctness` set's weighted total for the completion >= 1 - 1e-9 (one accuracy or task
+// reward of weight 1: its score). The format rate is the mean weighted total of `format` (may be null) over
+// the greedy completions. maj@k: the k samples vote with their final answers (extract_final_answer, then
+// majority_vote), and the winning completion's correctness counts. Prompts are
+// encode_prompt(template.render(problem)) + tokenizer.encode(prefill); greedy runs as one engine.generate
+// call (num_samples 1, temperature 0) and the samples as another (num_samples k), batched over all problems.
+// Throws grpo::Error for no problems, an empty correctness set, k < 0, or a group_by_field no row holds.
+EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std::vector<Example>& problems,
+                    const PromptTemplate& prompt_template, RewardSet& correctness, RewardSet* format,
+                    const EvalOptions& options);
+
+}  // namespace grpo
