@@ -21,6 +21,7 @@ void add_train_command(CLI::App& app, CommandContext& context) {
   cmd->add_option("--eval-size", config.eval_size, "Evaluation problems (0 = no evaluation)")->capture_default_str();
   cmd->add_option("--question-field", config.question_field, "Row field holding the question (default: recognised)");
   cmd->add_option("--answer-field", config.answer_field, "Row field holding the gold answer (default: recognised)");
+  cmd->add_flag("--skip-bad-rows", config.skip_bad_rows, "Skip malformed data rows (and report how many)");
   cmd->add_option("--template", config.prompt_template, "Prompt template: r1, r1-think, plain, chatml or a file")
       ->capture_default_str();
   cmd->add_option("--prefill", config.prefill, "Text forced at the start of every completion (e.g. '<think>')");
@@ -29,6 +30,14 @@ void add_train_command(CLI::App& app, CommandContext& context) {
       ->delimiter(',');
   cmd->add_option("--reward-weights", config.reward_weights, "One weight per reward (default 1 each)")->delimiter(',');
   cmd->add_option("--accuracy-reward", config.accuracy_reward, "Reward reported as accuracy (default: the first)");
+  cmd->add_option("--reward-timeout", config.reward_timeout, "Seconds a plugin/process reward may take per batch")
+      ->capture_default_str();
+  cmd->add_option("--reward-failure", config.reward_failure,
+                  "When a plugin/process reward fails: stop (keeping the last checkpoint) or default (score "
+                  "--reward-default-score and warn)")
+      ->capture_default_str();
+  cmd->add_option("--reward-default-score", config.reward_default_score, "Score given when --reward-failure default")
+      ->capture_default_str();
   cmd->add_option("-G,--num-generations", config.num_generations, "Completions per question (G)")
       ->capture_default_str();
   cmd->add_option("--questions-per-step", config.questions_per_step, "Questions per step")->capture_default_str();

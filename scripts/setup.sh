@@ -9,7 +9,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread libgloo-dev
   libsentencepiece-dev sentencepiece
   libfmt-dev libcli11-dev libgtest-dev
-  nlohmann-json3-dev libtomlplusplus-dev libre2-dev
+  nlohmann-json3-dev
   zlib1g-dev
   python3 python3-torch python3-numpy
   chromium

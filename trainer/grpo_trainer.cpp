@@ -108,12 +108,18 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
   data_settings.difficulty = config_.difficulty;
   data_settings.load.fields.question_field = config_.question_field;
   data_settings.load.fields.answer_field = config_.answer_field;
+  data_settings.load.skip_bad_rows = config_.skip_bad_rows;
   data_ = open_training_data(data_settings);
   template_ = load_prompt_template(config_.prompt_template);
 
   // Rewards: the task's verifier (or accuracy) and format unless the user names them.
   reward_specs_ = config_.rewards.empty() ? default_rewards(data_.reward_name) : config_.rewards;
-  rewards_ = RewardSet::from_specs(reward_specs_, config_.reward_weights);
+  RewardOptions reward_options;
+  reward_options.timeout_seconds = config_.reward_timeout;
+  reward_options.on_failure =
+      config_.reward_failure == "default" ? RewardFailurePolicy::default_score : RewardFailurePolicy::stop;
+  reward_options.default_score = config_.reward_default_score;
+  rewards_ = RewardSet::from_specs(reward_specs_, config_.reward_weights, reward_options);
   accuracy_index_ = 0;
   for (size_t i = 0; i < rewards_.names().size(); ++i) {
     if (!config_.accuracy_reward.empty() && rewards_.names()[i] == config_.accuracy_reward) accuracy_index_ = i;

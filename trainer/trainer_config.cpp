@@ -31,6 +31,9 @@ void TrainerConfig::validate() const {
          rewards.size());
   }
   if (max_resample_rounds < 0) fail("max_resample_rounds must be >= 0, got {}", max_resample_rounds);
+  if (reward_failure != "stop" && reward_failure != "default") {
+    fail("reward_failure '{}' is not known: use stop or default", reward_failure);
+  }
   if (eval_k < 1) fail("eval_k must be >= 1, got {}", eval_k);
   parse_advantage_scaling(scale_rewards);
   parse_loss_type(loss_type);

@@ -17,6 +17,7 @@ struct TrainerConfig {
   std::string difficulty;                  // for task sources
   int64_t eval_size = 100;                 // eval problems (0 = no evaluation set)
   std::string question_field, answer_field;
+  bool skip_bad_rows = false;              // skip malformed data rows (and count them) instead of stopping
   std::string prompt_template = "r1";      // r1 | r1-think | plain | chatml | a file
   std::string prefill;                     // text forced at the start of every completion (e.g. "<think>")
 
@@ -24,6 +25,9 @@ struct TrainerConfig {
   std::vector<std::string> rewards;        // empty: the task's verifier (or accuracy) + format
   std::vector<double> reward_weights;      // one per reward; empty = all 1
   std::string accuracy_reward;             // which reward counts as "accuracy" in metrics (empty: the first)
+  double reward_timeout = 120;             // plugin and process rewards: seconds one batch may take
+  std::string reward_failure = "stop";     // stop | default: a failing plugin/process reward stops the run, or
+  double reward_default_score = 0.0;       //   gives its completions this score with a warning
 
   // ---- rollouts
   int64_t num_generations = 8;             // G
