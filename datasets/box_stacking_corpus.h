@@ -1,0 +1,60 @@
+// A pre-training corpus for the box-stacking demo: world text (how operations change a stack, narrated) and
+// questions in the RL prompt format answered with the final stack only. No document works a problem out in
+// <think>: that is what reinforcement learning has to discover.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "datasets/box_world.h"
+#include "datasets/difficulty.h"
+#include "datasets/seeded_random.h"
+
+namespace grpo {
+
+struct BoxCorpusOptions {
+  size_t documents = 60000;
+  uint64_t seed = 1;
+  double world_share = 0.5;             // share of world-text documents; the rest are questions
+  double single_operation_share = 0.5;  // share of world documents with one operation; the rest are stories
+  IntRange story_operations{2, 6};      // operations in a multi-operation story
+  double narration_probability =
+      0.5;               // chance that a story states the stack after an operation (not the last)
+  IntRange boxes{3, 5};  // boxes in a starting stack
+  size_t colours = 8;    // the first N colours of the palette
+  int64_t question_max_operations = 3;  // questions have 1..N operations, weighted N : N-1 : ... : 1
+  double repeat_think_share =
+      0.5;  // share of questions whose <think> repeats the question (else it is empty)
+  // Questions that must not appear (a held-out evaluation set): a generated question equal to one is skipped.
+  std::unordered_set<std::string> held_out_questions;
+};
+
+struct BoxCorpusDocument {
+  std::string kind;  // "world" or "question"
+  std::string text;  // one line, no newline
+  // world:    {"initial_stack", "operations", "stacks" (after each operation), "narrated" (stated or not)}
+  // question: the task row (question, answer, initial_stack, operations, stacks, ...) plus "think"
+  nlohmann::json row;
+};
+
+struct BoxCorpus {
+  std::vector<BoxCorpusDocument> documents;
+  size_t held_out_skipped = 0;  // generated questions skipped because they are held out
+};
+
+// The question text's body (its stack and operations, without " what is the stack ?"): what a repeating
+// <think> holds.
+std::string box_question_body(const std::string& question);
+
+// A world-text document for item `index` of the corpus: "the stack is A B C . move A to the top . now the
+// stack is B C A ." (terse wording).
+BoxCorpusDocument box_world_document(const BoxCorpusOptions& options, uint64_t index);
+
+// The whole corpus, deterministic in options.seed. Throws on options out of range.
+BoxCorpus generate_box_corpus(const BoxCorpusOptions& options);
+
+}  // namespace grpo
