@@ -51,7 +51,7 @@ struct OutcomeTotals {
 };
 
 // The scored text and inputs of each completion: prefill + generated text, for the problem's row.
-std::vector<RewardInput> reward_inputs(const GenerationResult& generated,
+std::vector<RewardInput> reward_inputs(const Tokenizer& tokenizer, const GenerationResult& generated,
                                        const std::vector<Example>& problems,
                                        const std::vector<std::string>& rendered, const std::string& prefill,
                                        const std::vector<int64_t>& prefill_ids) {
@@ -61,7 +61,7 @@ std::vector<RewardInput> reward_inputs(const GenerationResult& generated,
     const size_t p = static_cast<size_t>(completion.prompt_index);
     RewardInput input;
     input.prompt = rendered[p];
-    input.completion = prefill + completion.text;
+    input.completion = completion_after_prefill(tokenizer, prefill, completion.token_ids, completion.text);
     input.completion_ids = prefill_ids;
     input.completion_ids.insert(input.completion_ids.end(), completion.token_ids.begin(),
                                 completion.token_ids.end());
@@ -188,7 +188,7 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
   greedy.sampling.temperature = 0.0;
   const GenerationResult greedy_result = engine.generate(prompts, greedy);
   const std::vector<RewardInput> greedy_inputs =
-      reward_inputs(greedy_result, problems, rendered, options.prefill, prefill_ids);
+      reward_inputs(tokenizer, greedy_result, problems, rendered, options.prefill, prefill_ids);
   const std::vector<bool> greedy_correct = correctness_of(correctness, greedy_inputs);
   std::vector<double> format_scores(problems.size(), kNaN);
   if (format != nullptr && format->size() > 0) format_scores = format->score(greedy_inputs).totals;
@@ -216,7 +216,7 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
     sampled.sampling.top_p = options.top_p;
     const GenerationResult sampled_result = engine.generate(prompts, sampled);
     const std::vector<RewardInput> sampled_inputs =
-        reward_inputs(sampled_result, problems, rendered, options.prefill, prefill_ids);
+        reward_inputs(tokenizer, sampled_result, problems, rendered, options.prefill, prefill_ids);
     const std::vector<bool> sampled_correct = correctness_of(correctness, sampled_inputs);
     // Completions come ordered by (problem, sample): problem p's are [p*k, (p+1)*k).
     const size_t k = static_cast<size_t>(options.k);

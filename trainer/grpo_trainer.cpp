@@ -275,7 +275,8 @@ void GrpoTrainer::score_groups(std::vector<Group>& groups) {
     for (const auto& completion : group.completions) {
       RewardInput input;
       input.prompt = group.prompt;
-      input.completion = config_.prefill + completion.text;  // the forced prefix is part of what the model "wrote"
+      // The forced prefix is part of what the model "wrote".
+      input.completion = completion_after_prefill(*tokenizer_, config_.prefill, completion.token_ids, completion.text);
       input.completion_ids = completion.token_ids;
       input.finish_reason = finish_reason_name(completion.finish_reason);
       input.row = group.example.row;
@@ -487,7 +488,8 @@ json GrpoTrainer::train_step() {
       record.gold = group.example.answer;
       record.group = static_cast<int>(q);
       record.sample = static_cast<int>(g);
-      record.completion = config_.prefill + completion.text;
+      record.completion =
+          completion_after_prefill(*tokenizer_, config_.prefill, completion.token_ids, completion.text);
       for (size_t r = 0; r < group.results.size(); ++r) {
         record.rewards.push_back({rewards_.names()[r], group.results[r][g].score, group.results[r][g].reason});
       }

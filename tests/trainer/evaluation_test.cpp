@@ -88,7 +88,8 @@ std::vector<double> score_directly(RewardFunction& reward, const GenerationResul
     const auto& problem = problems[static_cast<size_t>(completion.prompt_index)];
     RewardInput input;
     input.prompt = prompt_template.render(problem);
-    input.completion = prefill + completion.text;
+    input.completion = completion_after_prefill(*tiny_model_directory().tokenizer, prefill, completion.token_ids,
+                                                completion.text);
     input.completion_ids = completion.token_ids;
     input.finish_reason = finish_reason_name(completion.finish_reason);
     input.row = problem.row;
@@ -113,7 +114,8 @@ SampledMetrics sampled_metrics(const GenerationResult& generated, const std::vec
       const auto& completion = generated.completions[p * k + g];
       EXPECT_EQ(completion.prompt_index, static_cast<int64_t>(p));
       correct += scores[p * k + g];
-      auto answer = extract_final_answer(prefill + completion.text);
+      auto answer = extract_final_answer(completion_after_prefill(*tiny_model_directory().tokenizer, prefill,
+                                                                  completion.token_ids, completion.text));
       answers.push_back(answer ? std::optional<std::string>(answer->text) : std::nullopt);
     }
     metrics.mean_accuracy += correct / static_cast<double>(k) / static_cast<double>(problems);
@@ -203,7 +205,8 @@ TEST(Evaluation, PrefilledAnswerIsScoredAndMetricsMatchDirectScoring) {
     const auto& sample = result.examples[i];
     EXPECT_EQ(sample.id, problems[i].id);
     EXPECT_EQ(sample.gold, problems[i].answer);
-    EXPECT_EQ(sample.text, options.prefill + greedy.completions[i].text);
+    EXPECT_EQ(sample.text, completion_after_prefill(*tiny_model_directory().tokenizer, options.prefill,
+                                                    greedy.completions[i].token_ids, greedy.completions[i].text));
     EXPECT_EQ(sample.correct, greedy_scores[i] == 1.0);
   }
   EXPECT_EQ(result.prefill, options.prefill);
