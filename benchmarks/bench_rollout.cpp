@@ -2,7 +2,6 @@
 // no-cache and no-prompt-sharing modes, the Python/PyTorch reference (scripts/reference/generate.py) and the
 // machine's fp32 matmul speed, with the time split into prefill, decode, sampling and overhead
 // (BENCHMARKS.md).
-#include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include <fmt/format.h>
@@ -13,7 +12,6 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -24,6 +22,9 @@
 #include <thread>
 #include <vector>
 
+#include "benchmarks/bench_timing.h"
+#include "benchmarks/decode_step_profile.h"
+#include "benchmarks/matmul_speed.h"
 #include "core/error.h"
 #include "model/config.h"
 #include "model/device.h"
@@ -67,102 +68,6 @@ grpo::ModelConfig bench_config(int64_t context) {
   config.eos_token_id = 2;
   config.torch_dtype = "float32";
   return config;
-}
-
-double now_seconds() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
-}
-
-void synchronize(const torch::Device& device) {
-  if (device.is_cuda()) torch::cuda::synchronize(device.index());
-}
-
-std::string cpu_model_name() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      auto colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-  }
-  return "unknown";
-}
-
-// ---------------------------------------------------------------- matmul speed
-
-// One weight matrix of the model's forward pass: x [M, in] @ w [in, out], `count` times per token.
-struct MatmulShape {
-  std::string name;
-  int64_t in, out, count;
-};
-
-std::vector<MatmulShape> model_matmuls(const grpo::ModelConfig& config) {
-  const int64_t d = config.hidden_size, f = config.intermediate_size, layers = config.num_hidden_layers;
-  const int64_t q = config.num_attention_heads * config.resolved_head_dim();
-  const int64_t kv = config.num_key_value_heads * config.resolved_head_dim();
-  return {{"q_proj", d, q, layers},    {"k_proj", d, kv, layers},           {"v_proj", d, kv, layers},
-          {"o_proj", q, d, layers},    {"gate_proj", d, f, layers},         {"up_proj", d, f, layers},
-          {"down_proj", f, d, layers}, {"lm_head", d, config.vocab_size, 1}};
-}
-
-// GFLOP/s of `body` (doing `flops` per call): best of several timed batches after a warm-up.
-template <typename Body>
-double best_gflops(double flops, const torch::Device& device, double min_seconds, Body body) {
-  body();
-  synchronize(device);
-  double best = 0.0;
-  for (int batch = 0; batch < 3; ++batch) {
-    int64_t calls = 0;
-    double start = now_seconds(), elapsed = 0.0;
-    do {
-      body();
-      ++calls;
-      synchronize(device);
-      elapsed = now_seconds() - start;
-    } while (elapsed < min_seconds / 3);
-    best = std::max(best, flops * static_cast<double>(calls) / elapsed / 1e9);
-  }
-  return best;
-}
-
-struct MatmulSpeed {
-  int64_t rows = 0;
-  double model_mix_gflops = 0.0;  // every weight of the model once (distinct weights)
-  std::vector<std::pair<std::string, double>> shape_gflops;  // one shape, one weight (cache-warm)
-};
-
-// The fp32 matmul speed at M rows: per shape, and for the model's whole mix of weights (distinct matrices per
-// layer, as the forward pass streams them).
-MatmulSpeed measure_matmul(const grpo::ModelConfig& config, int64_t rows, const torch::Device& device) {
-  c10::InferenceMode inference_mode;
-  auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-  MatmulSpeed speed;
-  speed.rows = rows;
-  const auto shapes = model_matmuls(config);
-  std::vector<torch::Tensor> inputs, weights;  // [M, in], [in, out] per matmul of one token's forward pass
-  double mix_flops = 0.0;
-  for (const auto& shape : shapes) {
-    for (int64_t i = 0; i < shape.count; ++i) {
-      inputs.push_back(torch::randn({rows, shape.in}, options));
-      weights.push_back(torch::randn({shape.in, shape.out}, options) * 0.02);
-      mix_flops += 2.0 * static_cast<double>(rows * shape.in * shape.out);
-    }
-  }
-  speed.model_mix_gflops = best_gflops(mix_flops, device, 1.5, [&] {
-    for (size_t i = 0; i < inputs.size(); ++i) torch::matmul(inputs[i], weights[i]);
-  });
-  for (const auto& [name, in, out] : std::vector<std::tuple<std::string, int64_t, int64_t>>{
-           {"512x1408", config.hidden_size, config.intermediate_size},
-           {"1408x512", config.intermediate_size, config.hidden_size},
-           {"512x512", config.hidden_size, config.hidden_size},
-           {"512x8000", config.hidden_size, config.vocab_size}}) {
-    auto x = torch::randn({rows, in}, options), w = torch::randn({in, out}, options);
-    double flops = 2.0 * static_cast<double>(rows * in * out);
-    speed.shape_gflops.emplace_back(name, best_gflops(flops, device, 0.45, [&] { torch::matmul(x, w); }));
-  }
-  return speed;
 }
 
 // ---------------------------------------------------------------- FLOPs of generation
@@ -294,253 +199,340 @@ struct TemporaryDirectory {
   }
 };
 
+// ---------------------------------------------------------------- the measurements
+
+// A main run of the cached engine, with the matmul speed at its decode batch measured right before and after
+// it.
+struct CachedRun {
+  EngineRun run;
+  double matmul_before = 0.0, matmul_after = 0.0;  // GFLOP/s of the model's matmul mix at M = rows
+  double matmul() const { return (matmul_before + matmul_after) / 2; }
+};
+
+struct Measurements {
+  std::vector<int64_t> matmul_rows;                                 // the decode batch, and 512
+  std::vector<double> mix_start, mix_end;                           // GFLOP/s per matmul_rows entry
+  std::vector<std::vector<std::pair<std::string, double>>> shapes;  // GFLOP/s per shape
+  grpo::bench::DecodeStepProfile step;                              // at the mean decode context
+  std::vector<CachedRun> cached;                                    // before and after the Python run
+  EngineRun unshared, cached_short, no_cache;
+  json python;  // generate.py's JSON or {"error"}
+};
+
+CachedRun run_cached(grpo::RolloutEngine& engine, const std::vector<std::vector<int64_t>>& prompts,
+                     const grpo::ModelConfig& config, const Options& options, const torch::Device& device,
+                     int repetition) {
+  const int64_t rows = options.prompts * options.group;
+  CachedRun cached;
+  cached.matmul_before = grpo::bench::matmul_mix_gflops(config, rows, device);
+  cached.run = run_engine(engine, prompts, fmt::format("cached + prompt sharing #{}", repetition),
+                          options.group, options.new_tokens, true, true, options.seed);
+  cached.matmul_after = grpo::bench::matmul_mix_gflops(config, rows, device);
+  std::cout << fmt::format("  {:<34} matmul at M = {}: {:.1f} GFLOP/s before, {:.1f} after\n", "", rows,
+                           cached.matmul_before, cached.matmul_after);
+  return cached;
+}
+
+json run_python(grpo::TransformerImpl& model, const Options& options, const torch::Device& device) {
+  if (!device.is_cpu()) return {{"error", "the Python reference runs on the CPU only"}};
+  TemporaryDirectory model_dir;
+  grpo::save_model(model, model_dir.path);
+  json python = run_python_reference(options, model_dir.path);
+  if (python.contains("error")) {
+    std::cout << "  Python reference unavailable: " << python["error"].get<std::string>() << "\n";
+  } else {
+    std::cout << fmt::format("  {:<34} {:>9.1f} tokens/s  ({:.2f} s)\n", "Python reference, KV cache",
+                             python["tokens_per_second"].get<double>(), python["seconds"].get<double>());
+  }
+  return python;
+}
+
+// Every run, ordered so that each ratio compares runs made close together: the Python reference sits between
+// the two cached runs, and each cached run between two matmul measurements.
+Measurements measure(grpo::Transformer& model, const std::vector<std::vector<int64_t>>& prompts,
+                     const Options& options, const torch::Device& device) {
+  const auto& config = model->config();
+  const int64_t rows = options.prompts * options.group;
+  Measurements m;
+  m.matmul_rows = {rows, 512};
+  std::cout << "matmul speed (fp32, torch::matmul, GFLOP/s):\n" << std::flush;
+  for (int64_t matmul_rows : m.matmul_rows) {
+    m.mix_start.push_back(grpo::bench::matmul_mix_gflops(config, matmul_rows, device));
+    m.shapes.push_back(grpo::bench::matmul_shape_gflops(config, matmul_rows, device));
+    std::cout << fmt::format("  M = {:<4} model mix {:6.1f} |", matmul_rows, m.mix_start.back());
+    for (const auto& [name, gflops] : m.shapes.back()) std::cout << fmt::format(" {} {:6.1f}", name, gflops);
+    std::cout << "\n" << std::flush;
+  }
+
+  std::cout << "\nrollout engine:\n" << std::flush;
+  grpo::RolloutEngine engine(model, nullptr);
+  run_engine(engine, prompts, "warm-up", options.group, 4, true, true, options.seed);
+  m.step = grpo::bench::profile_decode_step(*model, rows, options.prompt_length + options.new_tokens / 2);
+  m.cached.push_back(run_cached(engine, prompts, config, options, device, 1));
+  m.python = run_python(*model, options, device);
+  m.cached.push_back(run_cached(engine, prompts, config, options, device, 2));
+  m.unshared = run_engine(engine, prompts, "cached, no prompt sharing", options.group, options.new_tokens,
+                          true, false, options.seed);
+  m.cached_short = run_engine(engine, prompts, "cached + sharing (short run)", options.group,
+                              options.baseline_new_tokens, true, true, options.seed);
+  m.no_cache = run_engine(engine, prompts, "no cache, no sharing (short run)", options.group,
+                          options.baseline_new_tokens, false, false, options.seed);
+
+  std::cout << "\nmatmul speed again (GFLOP/s):\n";
+  for (int64_t matmul_rows : m.matmul_rows) {
+    m.mix_end.push_back(grpo::bench::matmul_mix_gflops(config, matmul_rows, device));
+    std::cout << fmt::format("  M = {:<4} model mix {:6.1f}\n", matmul_rows, m.mix_end.back());
+  }
+  return m;
+}
+
 // ---------------------------------------------------------------- report
 
 std::string percent(double part, double whole) {
   return fmt::format("{:5.1f}%", 100.0 * part / whole);
 }
 
-void print_phases(const std::string& name, const EngineRun& run) {
+void print_phases(const EngineRun& run) {
   const auto& t = run.result.timings;
   std::cout << fmt::format(
-      "  {:<30} total {:7.3f} s | prefill {:7.3f} s {} | decode {:7.3f} s {} | sampling {:7.3f} "
-      "s {} | overhead {:6.3f} s {}\n",
-      name, t.total, t.prefill, percent(t.prefill, t.total), t.decode, percent(t.decode, t.total), t.sampling,
-      percent(t.sampling, t.total), t.overhead(), percent(t.overhead(), t.total));
+      "  {:<34} total {:7.2f} s | prefill {:6.2f} s {} | decode {:7.2f} s {} | sampling {:5.2f} s {} | "
+      "overhead {:5.2f} s {}\n",
+      run.name, t.total, t.prefill, percent(t.prefill, t.total), t.decode, percent(t.decode, t.total),
+      t.sampling, percent(t.sampling, t.total), t.overhead(), percent(t.overhead(), t.total));
 }
 
-int run_benchmark(const Options& options) {
-  const torch::Device device = grpo::parse_device(options.device);
-  const int threads = grpo::configure_threads(options.threads);
-  const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+double mean_of(const std::vector<CachedRun>& runs, double (*value)(const CachedRun&)) {
+  double sum = 0.0;
+  for (const auto& run : runs) sum += value(run);
+  return sum / static_cast<double>(runs.size());
+}
+
+int report(const Measurements& m, const Options& options, const grpo::ModelConfig& config,
+           const FlopModel& flops, const std::string& wait_policy, int threads) {
   const int64_t rows = options.prompts * options.group;
-  const grpo::ModelConfig config = bench_config(options.prompt_length + options.new_tokens + 1);
-
-  std::cout << fmt::format(
-      "bench_rollout: {} on {} ({} intra-op threads of {} hardware threads, OMP_WAIT_POLICY={})\n"
-      "model: {} layers, d_model {}, {} heads, {} KV heads, FFN {}, vocabulary {}, fp32, random weights\n"
-      "job: {} prompts x {} tokens, G = {} ({} rows), {} new tokens, eos disabled; no-cache baseline on {} "
-      "new "
-      "tokens\n\n",
-      options.device, cpu_model_name(), threads, std::thread::hardware_concurrency(),
-      wait_policy != nullptr ? wait_policy : "unset", config.num_hidden_layers, config.hidden_size,
-      config.num_attention_heads, config.num_key_value_heads, config.intermediate_size, config.vocab_size,
-      options.prompts, options.prompt_length, options.group, rows, options.new_tokens,
-      options.baseline_new_tokens);
-
-  grpo::Transformer model(config);
-  grpo::initialize_weights(*model, options.seed);
-  model->to(device);
-  model->eval();
-  const FlopModel flops = flop_model(*model);
-
-  std::mt19937_64 rng(options.seed + 1);
-  std::uniform_int_distribution<int64_t> token(3, config.vocab_size - 1);
-  std::vector<std::vector<int64_t>> prompts(options.prompts, std::vector<int64_t>(options.prompt_length));
-  for (auto& prompt : prompts) {
-    for (auto& id : prompt) id = token(rng);
-  }
-
-  // ---- Matmul speed before the generation runs (again after them: the machine is shared).
-  std::cout << "matmul speed (fp32, torch::matmul):\n" << std::flush;
-  std::vector<MatmulSpeed> matmul_before = {measure_matmul(config, rows, device),
-                                            measure_matmul(config, 512, device)};
-  for (const auto& speed : matmul_before) {
-    std::cout << fmt::format("  M = {:<4} model mix {:6.1f} GFLOP/s |", speed.rows, speed.model_mix_gflops);
-    for (const auto& [name, gflops] : speed.shape_gflops)
-      std::cout << fmt::format(" {} {:6.1f}", name, gflops);
-    std::cout << "\n" << std::flush;
-  }
-
-  // ---- Engine runs.
-  std::cout << "\nrollout engine:\n" << std::flush;
-  grpo::RolloutEngine engine(model, nullptr);
-  run_engine(engine, prompts, "warm-up", options.group, 4, true, true, options.seed);
-  EngineRun cached = run_engine(engine, prompts, "cached + prompt sharing", options.group, options.new_tokens,
-                                true, true, options.seed);
-  EngineRun unshared = run_engine(engine, prompts, "cached, no prompt sharing", options.group,
-                                  options.new_tokens, true, false, options.seed);
-  EngineRun cached_short = run_engine(engine, prompts, "cached + sharing (short run)", options.group,
-                                      options.baseline_new_tokens, true, true, options.seed);
-  EngineRun no_cache = run_engine(engine, prompts, "no cache, no sharing (short run)", options.group,
-                                  options.baseline_new_tokens, false, false, options.seed);
-
-  // ---- The Python reference on the same model.
-  json python;
-  if (!device.is_cpu()) {
-    python = {{"error", "the Python reference runs on the CPU only"}};
-  } else {
-    TemporaryDirectory model_dir;
-    grpo::save_model(*model, model_dir.path);
-    python = run_python_reference(options, model_dir.path);
-    if (python.contains("error")) {
-      std::cout << "  Python reference unavailable: " << python["error"].get<std::string>() << "\n";
-    } else {
-      std::cout << fmt::format("  {:<34} {:>9.1f} tokens/s  ({:.2f} s)\n", "Python reference, KV cache",
-                               python["tokens_per_second"].get<double>(), python["seconds"].get<double>());
-    }
-  }
-
-  std::cout << "\nmatmul speed again:\n";
-  std::vector<MatmulSpeed> matmul_after = {measure_matmul(config, rows, device),
-                                           measure_matmul(config, 512, device)};
-  for (const auto& speed : matmul_after) {
-    std::cout << fmt::format("  M = {:<4} model mix {:6.1f} GFLOP/s\n", speed.rows, speed.model_mix_gflops);
-  }
-  const double matmul_decode = (matmul_before[0].model_mix_gflops + matmul_after[0].model_mix_gflops) / 2;
-  const double matmul_large = (matmul_before[1].model_mix_gflops + matmul_after[1].model_mix_gflops) / 2;
-
-  // ---- FLOPs: generated token i of a completion is computed at context L + i (prefill's last position for i
-  // = 0).
   const double L = static_cast<double>(options.prompt_length), N = static_cast<double>(options.new_tokens);
+  // Generated token i of a completion is computed at context L + i (the prefill's last position for i = 0);
+  // decode steps compute tokens 1 .. N-1.
   const double generation_flops = static_cast<double>(rows) * N * flops.token(L + (N - 1) / 2);
   const double decode_flops = static_cast<double>(rows) * (N - 1) * flops.token(L + N / 2);
   const double prefill_flops_per_prompt = L * flops.token((L + 1) / 2) - (L - 1) * flops.lm_head;
-  const auto& t = cached.result.timings;
-  const double generation_gflops = generation_flops / t.total / 1e9;
-  const double decode_gflops = decode_flops / t.decode / 1e9;
-  const double efficiency = generation_gflops / matmul_decode;
-  const double ideal_decode_seconds = decode_flops / (matmul_decode * 1e9);
 
-  const double vs_no_cache = cached_short.tokens_per_second() / no_cache.tokens_per_second();
-  const double vs_unshared = cached.tokens_per_second() / unshared.tokens_per_second();
-  const double prefill_cut = unshared.result.timings.prefill / cached.result.timings.prefill;
-  const bool has_python = !python.contains("error");
-  const double vs_python =
-      has_python ? cached.tokens_per_second() / python["tokens_per_second"].get<double>() : 0;
+  auto efficiency = [&](const CachedRun& c) {
+    return generation_flops / c.run.result.timings.total / 1e9 / c.matmul();
+  };
+  const double cached_tps = mean_of(m.cached, [](const CachedRun& c) { return c.run.tokens_per_second(); });
+  const double cached_prefill =
+      mean_of(m.cached, [](const CachedRun& c) { return c.run.result.timings.prefill; });
+  double mean_efficiency = 0.0;
+  for (const auto& c : m.cached) mean_efficiency += efficiency(c) / static_cast<double>(m.cached.size());
+  const double vs_no_cache = m.cached_short.tokens_per_second() / m.no_cache.tokens_per_second();
+  const double vs_unshared = cached_tps / m.unshared.tokens_per_second();
+  const double prefill_cut = m.unshared.result.timings.prefill / cached_prefill;
+  const bool has_python = !m.python.contains("error");
+  const double python_tps = has_python ? m.python["tokens_per_second"].get<double>() : 0.0;
+  const double vs_python = has_python ? cached_tps / python_tps : 0.0;
 
   std::cout << "\nresults (ratios are against baselines measured in this run):\n";
-  std::cout << fmt::format("  {:<44} {:>10} {:>9} {:>11} {:>15}\n", "run", "tokens/s", "seconds", "prefill s",
+  std::cout << fmt::format("  {:<48} {:>10} {:>9} {:>10} {:>14}\n", "run", "tokens/s", "seconds", "prefill s",
                            "prompt tokens");
-  auto row = [&](const EngineRun& run) {
-    std::cout << fmt::format("  {:<44} {:>10.1f} {:>9.2f} {:>11.3f} {:>15}\n",
-                             fmt::format("{} [{} new]", run.name, run.new_tokens), run.tokens_per_second(),
-                             run.result.timings.total, run.result.timings.prefill,
-                             run.result.prompt_tokens_processed);
+  auto row = [&](const std::string& name, int64_t new_tokens, double tps, double seconds, double prefill,
+                 int64_t prompt_tokens) {
+    std::cout << fmt::format("  {:<48} {:>10.1f} {:>9.2f} {:>10.3f} {:>14}\n",
+                             fmt::format("{} [{} new]", name, new_tokens), tps, seconds, prefill,
+                             prompt_tokens);
   };
-  row(cached);
-  row(unshared);
-  row(cached_short);
-  row(no_cache);
+  auto engine_row = [&](const EngineRun& run) {
+    row(run.name, run.new_tokens, run.tokens_per_second(), run.result.timings.total,
+        run.result.timings.prefill, run.result.prompt_tokens_processed);
+  };
+  for (const auto& c : m.cached) engine_row(c.run);
+  engine_row(m.unshared);
+  engine_row(m.cached_short);
+  engine_row(m.no_cache);
   if (has_python) {
-    std::cout << fmt::format("  {:<44} {:>10.1f} {:>9.2f} {:>11.3f} {:>15}\n",
-                             fmt::format("Python reference, KV cache [{} new]", options.new_tokens),
-                             python["tokens_per_second"].get<double>(), python["seconds"].get<double>(),
-                             python.value("prefill_seconds", 0.0), rows * options.prompt_length);
+    row("Python reference, KV cache", options.new_tokens, python_tps, m.python["seconds"].get<double>(),
+        m.python.value("prefill_seconds", 0.0), rows * options.prompt_length);
   }
 
   std::cout << "\nwhere the time goes:\n";
-  print_phases("cached + prompt sharing", cached);
-  print_phases("cached, no prompt sharing", unshared);
-  print_phases("no cache (short run)", no_cache);
+  for (const auto& c : m.cached) print_phases(c.run);
+  print_phases(m.unshared);
+  print_phases(m.no_cache);
+  if (has_python) {
+    std::cout << fmt::format(
+        "  {:<34} total {:7.2f} s | prefill {:6.2f} s | decode {:7.2f} s | sampling {:5.2f} s\n",
+        "Python reference", m.python["seconds"].get<double>(), m.python.value("prefill_seconds", 0.0),
+        m.python.value("decode_seconds", 0.0), m.python.value("sampling_seconds", 0.0));
+  }
+  const auto& step = m.step;
   std::cout << fmt::format(
-      "  decode: {:.1f} ms per step for {} rows; at the M = {} matmul speed the decode FLOPs would take "
-      "{:.3f} s, "
-      "so {:.3f} s ({}) of decode is attention, small ops and per-step overhead\n",
-      1e3 * t.decode / (N - 1), rows, rows, ideal_decode_seconds, t.decode - ideal_decode_seconds,
-      percent(t.decode - ideal_decode_seconds, t.decode));
+      "  one decode step alone ({} rows, context {}): forward {:.1f} ms = projections {:.1f} + attention "
+      "core {:.1f} "
+      "+ MLP {:.1f} + norms {:.1f} + lm_head {:.1f} + other {:.1f}; sampling {:.1f} ms\n",
+      step.rows, step.context, 1e3 * step.forward, 1e3 * step.projections, 1e3 * step.attention_core,
+      1e3 * step.mlp, 1e3 * step.norms, 1e3 * step.lm_head, 1e3 * step.other(), 1e3 * step.sampling);
+  for (const auto& c : m.cached) {
+    const auto& t = c.run.result.timings;
+    const double ideal = decode_flops / (c.matmul() * 1e9);
+    std::cout << fmt::format(
+        "  {}: decode {:.1f} ms per step; its FLOPs at the M = {} matmul speed ({:.1f} GFLOP/s) take {:.1f} "
+        "ms, "
+        "so {} of decode is attention, small ops and per-step overhead\n",
+        c.run.name, 1e3 * t.decode / (N - 1), rows, c.matmul(), 1e3 * ideal / (N - 1),
+        percent(t.decode - ideal, t.decode));
+  }
   std::cout << fmt::format(
       "  prefill: {:.1f} GFLOP/s with sharing ({} prompt tokens), {:.1f} GFLOP/s without\n",
-      static_cast<double>(options.prompts) * prefill_flops_per_prompt / t.prefill / 1e9,
-      cached.result.prompt_tokens_processed,
-      static_cast<double>(rows) * prefill_flops_per_prompt / unshared.result.timings.prefill / 1e9);
+      static_cast<double>(options.prompts) * prefill_flops_per_prompt / cached_prefill / 1e9,
+      m.cached.front().run.result.prompt_tokens_processed,
+      static_cast<double>(rows) * prefill_flops_per_prompt / m.unshared.result.timings.prefill / 1e9);
 
   std::cout << fmt::format(
       "\nFLOPs per generated token: {:.1f} MFLOP (matmul {:.1f} + attention {:.2f} at mean context {:.0f})\n",
       flops.token(L + (N - 1) / 2) / 1e6, flops.matmul_per_token / 1e6,
       flops.attention_per_key * (L + (N - 1) / 2) / 1e6, L + (N - 1) / 2);
-  std::cout << fmt::format(
-      "generation: {:.1f} GFLOP/s end to end = {:.1f}% of the M = {} matmul speed ({:.1f} GFLOP/s, mean of "
-      "before "
-      "and after; M = 512: {:.1f}); decode forward alone {:.1f} GFLOP/s = {:.1f}%\n",
-      generation_gflops, 100 * efficiency, rows, matmul_decode, matmul_large, decode_gflops,
-      100 * decode_gflops / matmul_decode);
+  for (const auto& c : m.cached) {
+    const auto& t = c.run.result.timings;
+    std::cout << fmt::format(
+        "  {}: {:.1f} GFLOP/s end to end = {:.1f}% of the M = {} matmul speed; decode forward alone "
+        "{:.1f}%\n",
+        c.run.name, generation_flops / t.total / 1e9, 100 * efficiency(c), rows,
+        100 * decode_flops / t.decode / 1e9 / c.matmul());
+  }
 
-  std::cout << "\nratios and targets:\n";
-  std::cout << fmt::format("  cached vs no-cache baseline (both on {} new tokens): {:.1f}x\n",
+  std::cout << "\nratios and targets (cached = mean of the two cached runs):\n";
+  std::cout << fmt::format("  cached vs no-cache engine (both on {} new tokens): {:.1f}x\n",
                            options.baseline_new_tokens, vs_no_cache);
   std::cout << fmt::format(
-      "  prompt sharing: prefill {:.2f}x faster ({:.3f} s -> {:.3f} s, prompt tokens {} -> "
-      "{}); whole run {:.2f}x  [target: measurably cuts prefill: {}]\n",
-      prefill_cut, unshared.result.timings.prefill, cached.result.timings.prefill,
-      unshared.result.prompt_tokens_processed, cached.result.prompt_tokens_processed, vs_unshared,
-      prefill_cut > 1.2 ? "met" : "MISSED");
+      "  prompt sharing at G = {}: prefill {:.2f}x faster ({:.3f} s -> {:.3f} s, prompt tokens {} -> {}); "
+      "whole "
+      "run {:.2f}x  [target: measurably cuts prefill: {}]\n",
+      options.group, prefill_cut, m.unshared.result.timings.prefill, cached_prefill,
+      m.unshared.result.prompt_tokens_processed, m.cached.front().run.result.prompt_tokens_processed,
+      vs_unshared, prefill_cut > 1.2 ? "met" : "MISSED");
   if (has_python) {
     std::cout << fmt::format("  vs Python reference: {:.2f}x  [target >= 4x: {}]\n", vs_python,
                              vs_python >= 4 ? "met" : "MISSED");
   } else {
-    std::cout << "  vs Python reference: unavailable (" << python["error"].get<std::string>() << ")\n";
+    std::cout << "  vs Python reference: unavailable (" << m.python["error"].get<std::string>() << ")\n";
   }
-  std::cout << fmt::format("  fraction of matmul speed: {:.1f}%  [target >= 40%: {}]\n", 100 * efficiency,
-                           efficiency >= 0.4 ? "met" : "MISSED");
+  std::cout << fmt::format("  fraction of the matmul speed: {:.1f}%  [target >= 40%: {}]\n",
+                           100 * mean_efficiency, mean_efficiency >= 0.4 ? "met" : "MISSED");
 
-  if (!options.json_path.empty()) {
-    auto matmul_json = [](const std::vector<MatmulSpeed>& speeds) {
-      json out = json::array();
-      for (const auto& speed : speeds) {
-        json shapes = json::object();
-        for (const auto& [name, gflops] : speed.shape_gflops) shapes[name] = gflops;
-        out.push_back(
-            {{"rows", speed.rows}, {"model_mix_gflops", speed.model_mix_gflops}, {"shapes", shapes}});
-      }
-      return out;
-    };
-    json report = {
-        {"machine",
-         {{"cpu", cpu_model_name()},
-          {"threads", threads},
-          {"device", options.device},
-          {"omp_wait_policy", wait_policy != nullptr ? wait_policy : "unset"}}},
-        {"model", config.to_json()},
-        {"job",
-         {{"prompts", options.prompts},
-          {"prompt_length", options.prompt_length},
-          {"group", options.group},
-          {"new_tokens", options.new_tokens},
-          {"baseline_new_tokens", options.baseline_new_tokens}}},
-        {"matmul",
-         {{"before", matmul_json(matmul_before)},
-          {"after", matmul_json(matmul_after)},
-          {"decode_rows_gflops", matmul_decode},
-          {"rows_512_gflops", matmul_large}}},
-        {"runs",
-         {{"cached", timings_json(cached)},
-          {"cached_unshared", timings_json(unshared)},
-          {"cached_short", timings_json(cached_short)},
-          {"no_cache_short", timings_json(no_cache)},
-          {"python_reference", python}}},
-        {"flops",
-         {{"per_generated_token", flops.token(L + (N - 1) / 2)},
-          {"matmul_per_token", flops.matmul_per_token},
-          {"generation_gflops", generation_gflops},
-          {"decode_gflops", decode_gflops}}},
-        {"ratios",
-         {{"cached_vs_no_cache_short", vs_no_cache},
-          {"sharing_prefill_speedup", prefill_cut},
-          {"sharing_total_speedup", vs_unshared},
-          {"vs_python_reference", has_python ? json(vs_python) : json(nullptr)},
-          {"fraction_of_matmul_speed", efficiency}}},
-        {"targets",
-         {{"vs_python_at_least_4x", has_python ? json(vs_python >= 4) : json(nullptr)},
-          {"matmul_fraction_at_least_40pct", efficiency >= 0.4},
-          {"sharing_cuts_prefill", prefill_cut > 1.2}}},
-    };
-    std::ofstream out(options.json_path);
-    if (!out)
-      grpo::fail("--json {}: cannot open the file for writing; check the directory exists",
-                 options.json_path);
-    out << report.dump(2) << "\n";
-    std::cout << "\nwrote " << options.json_path << "\n";
+  if (options.json_path.empty()) return 0;
+  json matmul = json::array();
+  for (size_t i = 0; i < m.matmul_rows.size(); ++i) {
+    json shapes = json::object();
+    for (const auto& [name, gflops] : m.shapes[i]) shapes[name] = gflops;
+    matmul.push_back({{"rows", m.matmul_rows[i]},
+                      {"model_mix_gflops_start", m.mix_start[i]},
+                      {"model_mix_gflops_end", m.mix_end[i]},
+                      {"shapes_gflops", shapes}});
   }
+  json cached = json::array();
+  for (const auto& c : m.cached) {
+    json entry = timings_json(c.run);
+    entry["matmul_gflops_before"] = c.matmul_before;
+    entry["matmul_gflops_after"] = c.matmul_after;
+    entry["generation_gflops"] = generation_flops / c.run.result.timings.total / 1e9;
+    entry["fraction_of_matmul_speed"] = efficiency(c);
+    cached.push_back(entry);
+  }
+  json report = {
+      {"machine",
+       {{"cpu", grpo::bench::cpu_model_name()},
+        {"threads", threads},
+        {"device", options.device},
+        {"omp_wait_policy", wait_policy}}},
+      {"model", config.to_json()},
+      {"job",
+       {{"prompts", options.prompts},
+        {"prompt_length", options.prompt_length},
+        {"group", options.group},
+        {"new_tokens", options.new_tokens},
+        {"baseline_new_tokens", options.baseline_new_tokens}}},
+      {"matmul", matmul},
+      {"decode_step_seconds",
+       {{"rows", step.rows},
+        {"context", step.context},
+        {"forward", step.forward},
+        {"projections", step.projections},
+        {"attention_core", step.attention_core},
+        {"mlp", step.mlp},
+        {"norms", step.norms},
+        {"lm_head", step.lm_head},
+        {"other", step.other()},
+        {"sampling", step.sampling}}},
+      {"runs",
+       {{"cached", cached},
+        {"cached_unshared", timings_json(m.unshared)},
+        {"cached_short", timings_json(m.cached_short)},
+        {"no_cache_short", timings_json(m.no_cache)},
+        {"python_reference", m.python}}},
+      {"flops",
+       {{"per_generated_token", flops.token(L + (N - 1) / 2)}, {"matmul_per_token", flops.matmul_per_token}}},
+      {"ratios",
+       {{"cached_vs_no_cache_short", vs_no_cache},
+        {"sharing_prefill_speedup", prefill_cut},
+        {"sharing_total_speedup", vs_unshared},
+        {"vs_python_reference", has_python ? json(vs_python) : json(nullptr)},
+        {"fraction_of_matmul_speed", mean_efficiency}}},
+      {"targets",
+       {{"vs_python_at_least_4x", has_python ? json(vs_python >= 4) : json(nullptr)},
+        {"matmul_fraction_at_least_40pct", mean_efficiency >= 0.4},
+        {"sharing_cuts_prefill", prefill_cut > 1.2}}},
+  };
+  std::ofstream out(options.json_path);
+  if (!out)
+    grpo::fail("--json {}: cannot open the file for writing; check that its directory exists",
+               options.json_path);
+  out << report.dump(2) << "\n";
+  std::cout << "\nwrote " << options.json_path << "\n";
   return 0;
 }
 
+int run_benchmark(const Options& options) {
+  const torch::Device device = grpo::parse_device(options.device);
+  const int threads = grpo::configure_threads(options.threads);
+  const char* wait_policy_env = std::getenv("OMP_WAIT_POLICY");
+  const std::string wait_policy = wait_policy_env != nullptr ? wait_policy_env : "unset";
+  const int64_t rows = options.prompts * options.group;
+  const grpo::ModelConfig config = bench_config(options.prompt_length + options.new_tokens + 1);
+  std::cout << fmt::format(
+      "bench_rollout: {} on {} ({} intra-op threads, {} hardware threads, OMP_WAIT_POLICY={})\n"
+      "model: {} layers, d_model {}, {} heads, {} KV heads, FFN {}, vocabulary {}, fp32, random weights\n"
+      "job: {} prompts x {} tokens, G = {} ({} rows), {} new tokens, eos disabled; the no-cache baseline "
+      "(quadratic) "
+      "runs {} new tokens and is compared with the cached engine on the same shorter run\n\n",
+      options.device, grpo::bench::cpu_model_name(), threads, std::thread::hardware_concurrency(),
+      wait_policy, config.num_hidden_layers, config.hidden_size, config.num_attention_heads,
+      config.num_key_value_heads, config.intermediate_size, config.vocab_size, options.prompts,
+      options.prompt_length, options.group, rows, options.new_tokens, options.baseline_new_tokens);
+
+  grpo::Transformer model(config);
+  grpo::initialize_weights(*model, options.seed);
+  model->to(device);
+  model->eval();
+  std::mt19937_64 rng(options.seed + 1);
+  std::uniform_int_distribution<int64_t> token(3, config.vocab_size - 1);  // clear of bos/eos
+  std::vector<std::vector<int64_t>> prompts(options.prompts, std::vector<int64_t>(options.prompt_length));
+  for (auto& prompt : prompts) {
+    for (auto& id : prompt) id = token(rng);
+  }
+
+  Measurements measurements = measure(model, prompts, options, device);
+  return report(measurements, options, config, flop_model(*model), wait_policy, threads);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   Options options;
-  options.reference_script =
-      (fs::path(__FILE__).parent_path().parent_path() / "scripts/reference/generate.py").string();
+#ifdef GRPO_SOURCE_DIR
+  const fs::path source_dir = GRPO_SOURCE_DIR;
+#else
+  const fs::path source_dir = fs::path(__FILE__).parent_path().parent_path();
+#endif
+  options.reference_script = (source_dir / "scripts/reference/generate.py").string();
   CLI::App app{
       "bench_rollout: rollout tokens/s against the no-cache engine, the Python reference and the matmul "
       "speed (see BENCHMARKS.md)"};

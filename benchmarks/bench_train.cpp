@@ -1,7 +1,7 @@
-// bench_train: throughput of one GRPO policy update (forward + backward on completions, AdamW step) on the fixed
-// benchmark model, measured in one run against the machine's fp32 matmul speed (model FLOPs utilisation), the
-// rollout of the same batch (the step's time split), and the Python/PyTorch reference doing the same update
-// (scripts/reference/train_step.py). Figures go to BENCHMARKS.md.
+// bench_train: throughput of one GRPO policy update (forward + backward on completions, AdamW step) on the
+// fixed benchmark model, measured in one run against the machine's fp32 matmul speed (model FLOPs
+// utilisation), the rollout of the same batch (the step's time split), and the Python/PyTorch reference doing
+// the same update (scripts/reference/train_step.py). Figures go to BENCHMARKS.md.
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
@@ -30,7 +30,9 @@ using nlohmann::json;
 
 namespace {
 
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 void sync(const torch::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index());
@@ -79,7 +81,8 @@ int main(int argc, char** argv) {
   app.add_option("--new-tokens", new_tokens)->capture_default_str();
   app.add_option("--micro-batch-tokens", budget)->capture_default_str();
   app.add_option("--repeats", repeats, "Timed updates (after one warm-up)")->capture_default_str();
-  app.add_option("--python", python, "Python with torch for the reference ('' to skip)")->capture_default_str();
+  app.add_option("--python", python, "Python with torch for the reference ('' to skip)")
+      ->capture_default_str();
   app.add_option("--json", json_path, "Write the figures as JSON");
   CLI11_PARSE(app, argc, argv);
 
@@ -89,7 +92,8 @@ int main(int argc, char** argv) {
   grpo::Transformer model(config);
   grpo::initialize_weights(*model, 1);
   model->to(device);
-  const double body_params = static_cast<double>(config.parameter_count() - config.vocab_size * config.hidden_size);
+  const double body_params =
+      static_cast<double>(config.parameter_count() - config.vocab_size * config.hidden_size);
 
   // Matmul speed at the update's shapes (rows = tokens of a micro-batch).
   double gflops = matmul_gflops(2048, 512, 1408, device);
@@ -123,7 +127,8 @@ int main(int argc, char** argv) {
   auto micro_batches = grpo::split_by_token_budget(sequences, rows, budget);
   auto optimizer = grpo::make_adamw(*model, {1e-6, 0.9, 0.999, 1e-8, 0.0});
   grpo::LossSettings settings;
-  grpo::MinibatchTotals totals{static_cast<double>(sequences.size()), 0.0, static_cast<double>(micro_batches.size())};
+  grpo::MinibatchTotals totals{static_cast<double>(sequences.size()), 0.0,
+                               static_cast<double>(micro_batches.size())};
   for (const auto& s : sequences) totals.completion_tokens += static_cast<double>(s.completion_ids.size());
 
   int64_t tokens_per_update = 0;
@@ -152,8 +157,10 @@ int main(int argc, char** argv) {
   }
   const double tokens_per_second = static_cast<double>(tokens_per_update) / best;
   const double sequence_length = static_cast<double>(prompt_length + new_tokens);
-  // 6 FLOPs per body parameter per token (forward 2, backward 4), plus attention (QK^T and PV, x3 for backward).
-  const double attention_flops = 6.0 * 2.0 * config.num_hidden_layers * config.hidden_size * sequence_length / 2;
+  // 6 FLOPs per body parameter per token (forward 2, backward 4), plus attention (QK^T and PV, x3 for
+  // backward).
+  const double attention_flops =
+      6.0 * 2.0 * config.num_hidden_layers * config.hidden_size * sequence_length / 2;
   const double flops_per_token = 6.0 * body_params + attention_flops;
   const double achieved = tokens_per_second * flops_per_token / 1e9;
 
@@ -176,9 +183,10 @@ int main(int argc, char** argv) {
     model->to(torch::kCPU);
     grpo::save_model(*model, dir);
     fs::path script = fs::path(GRPO_SOURCE_DIR) / "scripts" / "reference" / "train_step.py";
-    std::string command = fmt::format("{} {} {} --threads {} --sequences {} --length {} --prompt-length {} --repeats {}",
-                                      python, script.string(), dir.string(), threads, sequences.size(),
-                                      prompt_length + new_tokens, prompt_length, repeats);
+    std::string command =
+        fmt::format("{} {} {} --threads {} --sequences {} --length {} --prompt-length {} --repeats {}",
+                    python, script.string(), dir.string(), threads, sequences.size(),
+                    prompt_length + new_tokens, prompt_length, repeats);
     FILE* pipe = ::popen(command.c_str(), "r");
     std::string output;
     char buffer[4096];
@@ -194,13 +202,15 @@ int main(int argc, char** argv) {
     }
   }
 
-  fmt::print("GRPO update on the benchmark model ({} sequences of {} tokens, {} micro-batches of <= {} tokens)\n",
-             sequences.size(), prompt_length + new_tokens, micro_batches.size(), budget);
+  fmt::print(
+      "GRPO update on the benchmark model ({} sequences of {} tokens, {} micro-batches of <= {} tokens)\n",
+      sequences.size(), prompt_length + new_tokens, micro_batches.size(), budget);
   fmt::print("  update: {:.2f} s, {:.0f} tokens/s forward+backward+AdamW\n", best, tokens_per_second);
   fmt::print("  matmul: {:.1f} GFLOP/s; update achieves {:.1f} GFLOP/s = {:.0f}% MFU\n", gflops, achieved,
              100 * achieved / gflops);
-  fmt::print("  rollout of the same batch: {:.2f} s -> a step is {:.0f}% rollout, {:.0f}% update\n", rollout_seconds,
-             100 * rollout_seconds / (rollout_seconds + best), 100 * best / (rollout_seconds + best));
+  fmt::print("  rollout of the same batch: {:.2f} s -> a step is {:.0f}% rollout, {:.0f}% update\n",
+             rollout_seconds, 100 * rollout_seconds / (rollout_seconds + best),
+             100 * best / (rollout_seconds + best));
   if (figures.contains("python_tokens_per_second")) {
     fmt::print("  Python reference update: {:.0f} tokens/s -> C++ is {:.2f}x\n",
                figures["python_tokens_per_second"].get<double>(), figures["speedup_vs_python"].get<double>());
