@@ -443,7 +443,8 @@ int report(const Measurements& m, const Options& options, const grpo::ModelConfi
        {{"cpu", grpo::bench::cpu_model_name()},
         {"threads", threads},
         {"device", options.device},
-        {"omp_wait_policy", wait_policy}}},
+        {"omp_wait_policy", wait_policy},
+        {"blas", grpo::bench::loaded_blas_library()}}},
       {"model", config.to_json()},
       {"job",
        {{"prompts", options.prompts},
@@ -492,22 +493,37 @@ int report(const Measurements& m, const Options& options, const grpo::ModelConfi
 }
 
 int run_benchmark(const Options& options) {
+  if (!options.json_path.empty()) {  // fail before minutes of measuring, not after
+    fs::path parent = fs::absolute(options.json_path).parent_path();
+    if (!fs::is_directory(parent)) {
+      grpo::fail("--json {}: the directory {} does not exist; create it first", options.json_path,
+                 parent.string());
+    }
+  }
   const torch::Device device = grpo::parse_device(options.device);
   const int threads = grpo::configure_threads(options.threads);
   const char* wait_policy_env = std::getenv("OMP_WAIT_POLICY");
   const std::string wait_policy = wait_policy_env != nullptr ? wait_policy_env : "unset";
   const int64_t rows = options.prompts * options.group;
   const grpo::ModelConfig config = bench_config(options.prompt_length + options.new_tokens + 1);
+  const std::string blas = grpo::bench::loaded_blas_library();
   std::cout << fmt::format(
       "bench_rollout: {} on {} ({} intra-op threads, {} hardware threads, OMP_WAIT_POLICY={})\n"
+      "BLAS: {}\n"
       "model: {} layers, d_model {}, {} heads, {} KV heads, FFN {}, vocabulary {}, fp32, random weights\n"
       "job: {} prompts x {} tokens, G = {} ({} rows), {} new tokens, eos disabled; the no-cache baseline "
-      "(quadratic) "
-      "runs {} new tokens and is compared with the cached engine on the same shorter run\n\n",
+      "(quadratic) runs {} new tokens and is compared with the cached engine on the same shorter run\n",
       options.device, grpo::bench::cpu_model_name(), threads, std::thread::hardware_concurrency(),
-      wait_policy, config.num_hidden_layers, config.hidden_size, config.num_attention_heads,
+      wait_policy, blas, config.num_hidden_layers, config.hidden_size, config.num_attention_heads,
       config.num_key_value_heads, config.intermediate_size, config.vocab_size, options.prompts,
       options.prompt_length, options.group, rows, options.new_tokens, options.baseline_new_tokens);
+  if (device.is_cpu() && threads > 1 && blas.find("openblas-pthread") != std::string::npos &&
+      wait_policy != "PASSIVE" && wait_policy != "passive") {
+    std::cout << "note: OpenBLAS's own threads and LibTorch's spinning OpenMP threads share the cores here; "
+                 "generation can run several times slower than the matmul speed suggests (BENCHMARKS.md, "
+                 "Rollout: OMP_WAIT_POLICY=PASSIVE or libopenblas0-openmp avoid it)\n";
+  }
+  std::cout << "\n";
 
   grpo::Transformer model(config);
   grpo::initialize_weights(*model, options.seed);
