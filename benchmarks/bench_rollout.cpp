@@ -444,7 +444,7 @@ int report(const Measurements& m, const Options& options, const grpo::ModelConfi
         {"threads", threads},
         {"device", options.device},
         {"omp_wait_policy", wait_policy},
-        {"blas", grpo::bench::loaded_blas_library()}}},
+        {"blas", grpo::loaded_blas_library()}}},
       {"model", config.to_json()},
       {"job",
        {{"prompts", options.prompts},
@@ -506,7 +506,7 @@ int run_benchmark(const Options& options) {
   const std::string wait_policy = wait_policy_env != nullptr ? wait_policy_env : "unset";
   const int64_t rows = options.prompts * options.group;
   const grpo::ModelConfig config = bench_config(options.prompt_length + options.new_tokens + 1);
-  const std::string blas = grpo::bench::loaded_blas_library();
+  const std::string blas = grpo::loaded_blas_library();
   std::cout << fmt::format(
       "bench_rollout: {} on {} ({} intra-op threads, {} hardware threads, OMP_WAIT_POLICY={})\n"
       "BLAS: {}\n"
@@ -517,12 +517,8 @@ int run_benchmark(const Options& options) {
       wait_policy, blas, config.num_hidden_layers, config.hidden_size, config.num_attention_heads,
       config.num_key_value_heads, config.intermediate_size, config.vocab_size, options.prompts,
       options.prompt_length, options.group, rows, options.new_tokens, options.baseline_new_tokens);
-  if (device.is_cpu() && threads > 1 && blas.find("openblas-pthread") != std::string::npos &&
-      wait_policy != "PASSIVE" && wait_policy != "passive") {
-    std::cout << "note: OpenBLAS's own threads and LibTorch's spinning OpenMP threads share the cores here; "
-                 "generation can run several times slower than the matmul speed suggests (BENCHMARKS.md, "
-                 "Rollout: OMP_WAIT_POLICY=PASSIVE or libopenblas0-openmp avoid it)\n";
-  }
+  const std::string blas_warning = grpo::blas_thread_warning(device, threads);
+  if (!blas_warning.empty()) std::cout << "warning: " << blas_warning << "\n";
   std::cout << "\n";
 
   grpo::Transformer model(config);

@@ -1,5 +1,5 @@
-// Timing helpers shared by the benchmark programs: a wall clock, device synchronisation, the CPU's name and
-// BLAS library, and a best-of-batches loop for short operations.
+// Timing helpers shared by the benchmark programs: a wall clock, device synchronisation, the CPU's name, and
+// a best-of-batches loop for short operations.
 #pragma once
 
 #include <torch/cuda.h>
@@ -31,23 +31,6 @@ inline std::string cpu_model_name() {
     if (line.rfind("model name", 0) == 0) {
       auto colon = line.find(':');
       if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-  }
-  return "unknown";
-}
-
-// The BLAS library loaded into this process (from /proc/self/maps), e.g.
-// /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3; "unknown" when none is found.
-inline std::string loaded_blas_library() {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    auto slash = line.find('/');
-    if (slash == std::string::npos) continue;
-    std::string path = line.substr(slash);
-    auto name = path.substr(path.find_last_of('/') + 1);
-    if (name.rfind("libblas", 0) == 0 || name.rfind("libopenblas", 0) == 0 || name.rfind("libmkl", 0) == 0) {
-      return path;
     }
   }
   return "unknown";

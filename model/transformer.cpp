@@ -1,5 +1,6 @@
 #include "model/transformer.h"
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -22,6 +23,32 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
 // x [B, H, T, hd]; cos/sin [B, 1, T, hd]
 torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
   return x * cos + rotate_half(x) * sin;
+}
+
+// Softmax attention of grouped queries over keys/values of the same KV head.
+// q_grouped [B, Hkv, G*T, hd] (query head h*G+g, step t at row g*T+t); k, v [B, Hkv, S, hd];
+// mask [B or 1, 1, T, S] bool (true = may attend) -> [B, Hkv, G*T, hd].
+torch::Tensor attend_grouped(const torch::Tensor& q_grouped, const torch::Tensor& k, const torch::Tensor& v,
+                             const torch::Tensor& mask, int64_t groups, int64_t steps) {
+  const int64_t batch = q_grouped.size(0), kv_heads = q_grouped.size(1), head_dim = q_grouped.size(3);
+  const int64_t keys_len = k.size(2);
+  auto scores = torch::matmul(q_grouped, k.transpose(-1, -2))                // [B, Hkv, G*T, S]
+                    .reshape({batch, kv_heads, groups, steps, keys_len});  // [B, Hkv, G, T, S]
+  scores = scores * (1.0 / std::sqrt(static_cast<double>(head_dim)));
+  // mask [B, 1, T, S] -> [B, 1, 1, T, S]; a finite minimum keeps fully masked rows (padding) free of NaN.
+  // Softmax in fp32 whatever the model's dtype.
+  scores = scores.to(torch::kFloat32)
+               .masked_fill(mask.unsqueeze(1).logical_not(), std::numeric_limits<float>::lowest());
+  auto probs = torch::softmax(scores, -1).to(q_grouped.scalar_type());
+  auto probs_grouped = probs.reshape({batch, kv_heads, groups * steps, keys_len});  // [B, Hkv, G*T, S]
+  return torch::matmul(probs_grouped, v);                                          // [B, Hkv, G*T, hd]
+}
+
+// Whether to run the attention products in per-thread shares of the batch: on the CPU, without autograd,
+// for a few new tokens per sequence (decoding), with more than one thread and sequence.
+bool split_attention_across_threads(const torch::Tensor& q_grouped, int64_t steps) {
+  return q_grouped.device().is_cpu() && !torch::GradMode::is_enabled() && steps <= 4 &&
+         q_grouped.size(0) > 1 && at::get_num_threads() > 1 && !at::in_parallel_region();
 }
 
 }  // namespace
@@ -98,21 +125,29 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
     k = cache->keys[layer].narrow(2, 0, past + steps);    // [B, Hkv, S, hd]
     v = cache->values[layer].narrow(2, 0, past + steps);  // [B, Hkv, S, hd]
   }
-  const int64_t keys_len = k.size(2);
 
   // Grouped-query attention without copying K/V per head: the G query heads sharing a KV head are stacked
   // as G*T query rows, so both products are plain batched matmuls over [B, Hkv] (broadcasting over G would
   // copy the cached K/V G times per layer and step).
   auto q_grouped = q.reshape({batch, num_kv_heads, groups * steps, head_dim});  // [B, Hkv, G*T, hd]
-  auto scores = torch::matmul(q_grouped, k.transpose(-1, -2))                    // [B, Hkv, G*T, S]
-                    .reshape({batch, num_kv_heads, groups, steps, keys_len});   // [B, Hkv, G, T, S]
-  scores = scores * (1.0 / std::sqrt(static_cast<double>(head_dim)));
-  // mask [B, 1, T, S] -> [B, 1, 1, T, S]; a finite minimum keeps fully masked rows (padding) free of NaN.
-  // Softmax in fp32 whatever the model's dtype.
-  scores = scores.to(torch::kFloat32).masked_fill(mask.unsqueeze(1).logical_not(), std::numeric_limits<float>::lowest());
-  auto probs = torch::softmax(scores, -1).to(q.scalar_type());
-  auto probs_grouped = probs.reshape({batch, num_kv_heads, groups * steps, keys_len});  // [B, Hkv, G*T, S]
-  auto out = torch::matmul(probs_grouped, v);                                          // [B, Hkv, G*T, hd]
+  torch::Tensor out;                                                             // [B, Hkv, G*T, hd]
+  if (split_attention_across_threads(q_grouped, steps)) {
+    // Decoding on the CPU: LibTorch runs a batched matmul of many small matrices as a serial loop, and
+    // reading the cached K/V is most of a decode step; each thread takes a share of the sequences instead.
+    out = torch::empty_like(q_grouped);
+    const bool inference = c10::InferenceMode::is_enabled();
+    at::parallel_for(0, batch, 1, [&](int64_t begin, int64_t end) {
+      c10::InferenceMode inference_mode(inference);
+      torch::NoGradGuard no_grad;
+      const int64_t rows = end - begin;
+      auto rows_mask = mask.size(0) == 1 ? mask : mask.narrow(0, begin, rows);
+      out.narrow(0, begin, rows)
+          .copy_(attend_grouped(q_grouped.narrow(0, begin, rows), k.narrow(0, begin, rows),
+                                v.narrow(0, begin, rows), rows_mask, groups, steps));
+    });
+  } else {
+    out = attend_grouped(q_grouped, k, v, mask, groups, steps);
+  }
   out = out.reshape({batch, num_heads, steps, head_dim}).transpose(1, 2).reshape({batch, steps, num_heads * head_dim});
   return o_proj(out);  // [B, T, D]
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config git
-  libtorch-dev libopenblas0-pthread libgloo-dev
+  libtorch-dev libopenblas0-openmp libgloo-dev
   libsentencepiece-dev sentencepiece
   libfmt-dev libcli11-dev libgtest-dev
   nlohmann-json3-dev
@@ -22,15 +22,29 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all ${#PACKAGES[@]} packages present"
-  exit 0
-fi
-
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+else
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# LibTorch's CPU kernels run on OpenMP threads. OpenBLAS built for OpenMP shares those threads; the pthread
+# build (which Debian prefers when both are installed) keeps its own threads spinning beside them, and on 2
+# cores generation ran 4.5x slower with it (BENCHMARKS.md, "Rollout"). Point every OpenBLAS alternative at the OpenMP build.
+ARCH_DIR=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+for lib in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
+  name="$lib-$(basename "$ARCH_DIR")"
+  want="$ARCH_DIR/openblas-openmp/$lib"
+  current=$(update-alternatives --query "$name" 2>/dev/null | sed -n 's/^Value: //p')
+  if [ -e "$want" ] && [ "$current" != "$want" ]; then
+    echo "setup: $lib -> $want (was ${current:-unset})"
+    $SUDO update-alternatives --set "$name" "$want"
+  fi
+done
 echo "setup: done"

@@ -118,6 +118,33 @@ TEST(Transformer, KVCacheStepByStepEqualsFullRecompute) {
   EXPECT_TRUE(torch::allclose(step, reference.narrow(1, 9, 1), 1e-5, 1e-5));
 }
 
+// Decoding on the CPU without autograd splits the attention products across threads (AttentionImpl); with
+// two threads, left-padded rows (a per-row key mask) and an odd batch, it must equal the full recomputation.
+TEST(Transformer, KVCacheDecodingSplitAcrossThreadsEqualsFullRecompute) {
+  const int saved_threads = torch::get_num_threads();
+  torch::set_num_threads(2);
+  auto config = small_config();
+  auto model = make_model(config);
+  torch::NoGradGuard no_grad;
+  const int64_t batch = 5, prompt = 6, total = 10;
+  auto ids = torch::randint(3, config.vocab_size, {batch, total}, torch::kLong);
+  auto key_mask = torch::ones({batch, total}, torch::kBool);
+  auto positions = torch::zeros({batch, total}, torch::kLong);
+  for (int64_t row = 0; row < batch; ++row) {
+    const int64_t padding = row;  // row r has r padding columns on the left
+    key_mask[row].narrow(0, 0, padding).fill_(false);
+    positions[row].narrow(0, padding, total - padding).copy_(torch::arange(total - padding, torch::kLong));
+  }
+  auto full = model->forward(ids, positions, key_mask);  // [B, total, V]
+  KVCache cache = model->make_cache(batch, total);
+  model->forward(ids.narrow(1, 0, prompt), positions.narrow(1, 0, prompt), key_mask.narrow(1, 0, prompt), &cache);
+  for (int64_t t = prompt; t < total; ++t) {
+    auto step = model->forward(ids.narrow(1, t, 1), positions.narrow(1, t, 1), key_mask.narrow(1, 0, t + 1), &cache);
+    EXPECT_TRUE(torch::allclose(step, full.narrow(1, t, 1), 1e-5, 1e-5)) << "position " << t;
+  }
+  torch::set_num_threads(saved_threads);
+}
+
 TEST(Transformer, TokenLogprobsEqualLogSoftmaxAndGather) {
   auto config = small_config();
   auto model = make_model(config);
