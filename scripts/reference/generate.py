@@ -10,13 +10,15 @@ KV cache, sampled with torch.multinomial at temperature 1. No end-of-sequence st
 Usage (Debian's Python has torch: /usr/bin/python3):
   generate.py MODEL_DIR --prompts 8 --prompt-length 64 --group 8 --new-tokens 256 --threads 2
 Prints one JSON line: {"tokens_per_second": ..., "seconds": ..., "generated_tokens": ..., "prefill_seconds": ...,
-"decode_seconds": ..., "sampling_seconds": ..., "threads": ...}. Timing starts after a short warm-up run.
+"decode_seconds": ..., "sampling_seconds": ..., "threads": ..., "peak_rss_kib": ...}. Timing starts after a short
+warm-up run; peak_rss_kib is the whole process's peak resident set (ru_maxrss, KiB on Linux).
 """
 
 import argparse
 import json
 import math
 import os
+import resource
 import sys
 import time
 
@@ -129,6 +131,7 @@ def main():
         "decode_seconds": timings["decode"],
         "sampling_seconds": timings["sampling"],
         "threads": torch.get_num_threads(),
+        "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }))
     return 0
 

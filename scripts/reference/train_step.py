@@ -3,11 +3,13 @@
 (ratio exp(logp - logp.detach()), token-level "dapo" aggregation), micro-batches, gradient clipping and AdamW.
 
   train_step.py MODEL_DIR --sequences 64 --length 192 --prompt-length 64 --threads 2 --repeats 2
-Prints {"tokens_per_second": ..., "seconds": ...} as JSON (the best of --repeats timed updates after a warm-up).
+Prints {"tokens_per_second": ..., "seconds": ..., "peak_rss_kib": ...} as JSON (the best of --repeats timed updates
+after a warm-up; peak_rss_kib is the whole process's peak resident set, ru_maxrss, KiB on Linux).
 Uses the weights and layers of model.py (float32 here)."""
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 
@@ -64,7 +66,8 @@ def main():
         update()
         best = min(best, time.perf_counter() - start)
     trained = args.sequences * (args.length - 1)
-    print(json.dumps({"tokens_per_second": trained / best, "seconds": best}))
+    peak_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"tokens_per_second": trained / best, "seconds": best, "peak_rss_kib": peak_rss_kib}))
 
 
 if __name__ == "__main__":
