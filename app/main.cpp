@@ -2,8 +2,8 @@
 // global ones (threads, device, seed) and runs the chosen subcommand; every error is printed once here.
 #include <torch/torch.h>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -28,14 +28,16 @@ int main(int argc, char** argv) {
   using namespace grpo::app;
   CommandContext context;
   CLI::App app{
-      "grpo: teach a language model to reason with reinforcement learning alone (GRPO, as DeepSeek-R1-Zero).\n"
+      "grpo: teach a language model to reason with reinforcement learning alone (GRPO, as "
+      "DeepSeek-R1-Zero).\n"
       "Run `grpo SUBCOMMAND --help` for each subcommand's options. Every option can also be set in a TOML\n"
       "file given with --config; --dump-config prints the resolved options in that format.",
       "grpo"};
   app.set_config("--config", "", "Read options from a TOML file (as written by --dump-config)");
   app.set_version_flag("--version", "grpo 0.1.0");
   bool dump_config = false;
-  app.add_flag("--dump-config", dump_config, "Print the resolved options as TOML and exit")->configurable(false);
+  app.add_flag("--dump-config", dump_config, "Print the resolved options as TOML and exit")
+      ->configurable(false);
   app.add_option("--threads", context.global.threads, "CPU threads for tensor maths (0 = all cores)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--device", context.global.device, "Where tensors live: cpu, cuda or cuda:N");
@@ -61,7 +63,8 @@ int main(int argc, char** argv) {
   try {
     int threads = grpo::configure_threads(context.global.threads);
     if (!context.global.quiet) {
-      fmt::print(stderr, "grpo: {} thread{} on {}\n", threads, threads == 1 ? "" : "s", context.global.device);
+      fmt::print(stderr, "grpo: {} thread{} on {}\n", threads, threads == 1 ? "" : "s",
+                 context.global.device);
     }
     const std::string blas_warning =
         grpo::blas_thread_warning(grpo::parse_device(context.global.device), threads);

@@ -14,8 +14,11 @@ torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (name.rfind("cuda", 0) == 0) {
     if (!torch::cuda::is_available()) {
-      fail("--device {}: CUDA is not available in this build of LibTorch or on this machine; use --device cpu, "
-           "or build against a CUDA LibTorch (CMAKE_PREFIX_PATH)", name);
+      fail(
+          "--device {}: CUDA is not available in this build of LibTorch or on this machine; use --device "
+          "cpu, "
+          "or build against a CUDA LibTorch (CMAKE_PREFIX_PATH)",
+          name);
     }
     try {
       return torch::Device(name);
@@ -41,7 +44,8 @@ std::string loaded_blas_library() {
     if (slash == std::string::npos) continue;
     std::string path = line.substr(slash);
     std::string name = path.substr(path.find_last_of('/') + 1);
-    bool blas = name.rfind("libblas", 0) == 0 || name.rfind("libopenblas", 0) == 0 || name.rfind("libmkl", 0) == 0;
+    bool blas =
+        name.rfind("libblas", 0) == 0 || name.rfind("libopenblas", 0) == 0 || name.rfind("libmkl", 0) == 0;
     if (blas && found.find(path) == std::string::npos) found += (found.empty() ? "" : ", ") + path;
   }
   return found.empty() ? "unknown" : found;

@@ -32,7 +32,7 @@ torch::Tensor attend_grouped(const torch::Tensor& q_grouped, const torch::Tensor
                              const torch::Tensor& mask, int64_t groups, int64_t steps) {
   const int64_t batch = q_grouped.size(0), kv_heads = q_grouped.size(1), head_dim = q_grouped.size(3);
   const int64_t keys_len = k.size(2);
-  auto scores = torch::matmul(q_grouped, k.transpose(-1, -2))                // [B, Hkv, G*T, S]
+  auto scores = torch::matmul(q_grouped, k.transpose(-1, -2))              // [B, Hkv, G*T, S]
                     .reshape({batch, kv_heads, groups, steps, keys_len});  // [B, Hkv, G, T, S]
   scores = scores * (1.0 / std::sqrt(static_cast<double>(head_dim)));
   // mask [B, 1, T, S] -> [B, 1, 1, T, S]; a finite minimum keeps fully masked rows (padding) free of NaN.
@@ -41,7 +41,7 @@ torch::Tensor attend_grouped(const torch::Tensor& q_grouped, const torch::Tensor
                .masked_fill(mask.unsqueeze(1).logical_not(), std::numeric_limits<float>::lowest());
   auto probs = torch::softmax(scores, -1).to(q_grouped.scalar_type());
   auto probs_grouped = probs.reshape({batch, kv_heads, groups * steps, keys_len});  // [B, Hkv, G*T, S]
-  return torch::matmul(probs_grouped, v);                                          // [B, Hkv, G*T, hd]
+  return torch::matmul(probs_grouped, v);                                           // [B, Hkv, G*T, hd]
 }
 
 // Whether to run the attention products in per-thread shares of the batch: on the CPU, without autograd,
@@ -98,17 +98,20 @@ AttentionImpl::AttentionImpl(const ModelConfig& config)
       head_dim(config.resolved_head_dim()) {
   int64_t d = config.hidden_size;
   bool qkv_bias = config.has_qkv_bias();
-  q_proj = register_module("q_proj", torch::nn::Linear(torch::nn::LinearOptions(d, num_heads * head_dim).bias(qkv_bias)));
-  k_proj = register_module("k_proj",
-                           torch::nn::Linear(torch::nn::LinearOptions(d, num_kv_heads * head_dim).bias(qkv_bias)));
-  v_proj = register_module("v_proj",
-                           torch::nn::Linear(torch::nn::LinearOptions(d, num_kv_heads * head_dim).bias(qkv_bias)));
+  q_proj = register_module(
+      "q_proj", torch::nn::Linear(torch::nn::LinearOptions(d, num_heads * head_dim).bias(qkv_bias)));
+  k_proj = register_module(
+      "k_proj", torch::nn::Linear(torch::nn::LinearOptions(d, num_kv_heads * head_dim).bias(qkv_bias)));
+  v_proj = register_module(
+      "v_proj", torch::nn::Linear(torch::nn::LinearOptions(d, num_kv_heads * head_dim).bias(qkv_bias)));
   o_proj = register_module(
-      "o_proj", torch::nn::Linear(torch::nn::LinearOptions(num_heads * head_dim, d).bias(config.has_o_bias())));
+      "o_proj",
+      torch::nn::Linear(torch::nn::LinearOptions(num_heads * head_dim, d).bias(config.has_o_bias())));
 }
 
-torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                                     const torch::Tensor& mask, KVCache* cache, int64_t layer) {
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
+                                     const torch::Tensor& sin, const torch::Tensor& mask, KVCache* cache,
+                                     int64_t layer) {
   const int64_t batch = x.size(0), steps = x.size(1);
   const int64_t groups = num_heads / num_kv_heads;
   auto q = q_proj(x).view({batch, steps, num_heads, head_dim}).transpose(1, 2);     // [B, H, T, hd]
@@ -130,7 +133,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   // as G*T query rows, so both products are plain batched matmuls over [B, Hkv] (broadcasting over G would
   // copy the cached K/V G times per layer and step).
   auto q_grouped = q.reshape({batch, num_kv_heads, groups * steps, head_dim});  // [B, Hkv, G*T, hd]
-  torch::Tensor out;                                                             // [B, Hkv, G*T, hd]
+  torch::Tensor out;                                                            // [B, Hkv, G*T, hd]
   if (split_attention_across_threads(q_grouped, steps)) {
     // Decoding on the CPU: LibTorch runs a batched matmul of many small matrices as a serial loop, and
     // reading the cached K/V is most of a decode step; each thread takes a share of the sequences instead.
@@ -148,7 +151,9 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   } else {
     out = attend_grouped(q_grouped, k, v, mask, groups, steps);
   }
-  out = out.reshape({batch, num_heads, steps, head_dim}).transpose(1, 2).reshape({batch, steps, num_heads * head_dim});
+  out = out.reshape({batch, num_heads, steps, head_dim})
+            .transpose(1, 2)
+            .reshape({batch, steps, num_heads * head_dim});
   return o_proj(out);  // [B, T, D]
 }
 
@@ -173,8 +178,9 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& config) {
       register_module("post_attention_layernorm", RMSNorm(config.hidden_size, config.rms_norm_eps));
 }
 
-torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                                        const torch::Tensor& mask, KVCache* cache, int64_t layer) {
+torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
+                                        const torch::Tensor& sin, const torch::Tensor& mask, KVCache* cache,
+                                        int64_t layer) {
   auto h = x + self_attn(input_layernorm(x), cos, sin, mask, cache, layer);
   return h + mlp(post_attention_layernorm(h));
 }
@@ -193,18 +199,24 @@ TransformerImpl::TransformerImpl(const ModelConfig& config) : config_(config) {
   model = register_module("model", Decoder(config_));
   if (!config_.tie_word_embeddings) {
     lm_head = register_module(
-        "lm_head", torch::nn::Linear(torch::nn::LinearOptions(config_.hidden_size, config_.vocab_size).bias(false)));
+        "lm_head",
+        torch::nn::Linear(torch::nn::LinearOptions(config_.hidden_size, config_.vocab_size).bias(false)));
   }
 }
 
-torch::Device TransformerImpl::device() const { return model->embed_tokens->weight.device(); }
-torch::Dtype TransformerImpl::dtype() const { return model->embed_tokens->weight.scalar_type(); }
+torch::Device TransformerImpl::device() const {
+  return model->embed_tokens->weight.device();
+}
+torch::Dtype TransformerImpl::dtype() const {
+  return model->embed_tokens->weight.scalar_type();
+}
 
 KVCache TransformerImpl::make_cache(int64_t batch, int64_t capacity) const {
   KVCache cache;
   auto options = torch::TensorOptions().dtype(dtype()).device(device());
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
-    cache.keys.push_back(torch::zeros({batch, config_.num_key_value_heads, capacity, config_.resolved_head_dim()}, options));
+    cache.keys.push_back(
+        torch::zeros({batch, config_.num_key_value_heads, capacity, config_.resolved_head_dim()}, options));
     cache.values.push_back(
         torch::zeros({batch, config_.num_key_value_heads, capacity, config_.resolved_head_dim()}, options));
   }
@@ -215,7 +227,8 @@ torch::Tensor TransformerImpl::hidden_states(const torch::Tensor& input_ids, con
                                              const torch::Tensor& attention_mask, KVCache* cache) {
   if (input_ids.dim() != 2) fail("Transformer: input_ids must be [B, T], got {} dimensions", input_ids.dim());
   const int64_t batch = input_ids.size(0), steps = input_ids.size(1);
-  if (positions.sizes() != input_ids.sizes()) fail("Transformer: positions must have the shape of input_ids [B, T]");
+  if (positions.sizes() != input_ids.sizes())
+    fail("Transformer: positions must have the shape of input_ids [B, T]");
   const int64_t past = cache != nullptr ? cache->length : 0;
   const int64_t keys_len = past + steps;
   if (cache != nullptr) {
@@ -239,16 +252,19 @@ torch::Tensor TransformerImpl::hidden_states(const torch::Tensor& input_ids, con
   auto sin = emb.sin().to(dtype()).unsqueeze(1);
 
   // mask [B, 1, T, S]: key s is visible to query t when it is a real token and not in the future.
-  auto key_columns = torch::arange(keys_len, torch::TensorOptions().dtype(torch::kLong).device(device));  // [S]
-  auto query_columns = torch::arange(past, keys_len, torch::TensorOptions().dtype(torch::kLong).device(device));
+  auto key_columns =
+      torch::arange(keys_len, torch::TensorOptions().dtype(torch::kLong).device(device));  // [S]
+  auto query_columns =
+      torch::arange(past, keys_len, torch::TensorOptions().dtype(torch::kLong).device(device));
   auto mask = key_columns.unsqueeze(0) <= query_columns.unsqueeze(1);  // [T, S]
-  mask = mask.unsqueeze(0).unsqueeze(0);                                // [1, 1, T, S]
+  mask = mask.unsqueeze(0).unsqueeze(0);                               // [1, 1, T, S]
   if (attention_mask.defined()) {
     if (attention_mask.dim() != 2 || attention_mask.size(0) != batch || attention_mask.size(1) != keys_len) {
-      fail("Transformer: attention_mask must be [B, S] = [{}, {}] (cached + new tokens), got {}", batch, keys_len,
-           c10::str(attention_mask.sizes()));
+      fail("Transformer: attention_mask must be [B, S] = [{}, {}] (cached + new tokens), got {}", batch,
+           keys_len, c10::str(attention_mask.sizes()));
     }
-    mask = mask.logical_and(attention_mask.to(device, torch::kBool).unsqueeze(1).unsqueeze(1));  // [B, 1, T, S]
+    mask =
+        mask.logical_and(attention_mask.to(device, torch::kBool).unsqueeze(1).unsqueeze(1));  // [B, 1, T, S]
   }
 
   auto x = model->embed_tokens(input_ids.to(device));  // [B, T, D]
@@ -273,13 +289,13 @@ torch::Tensor TransformerImpl::forward(const torch::Tensor& input_ids, const tor
 
 // ---------------------------------------------------------------- log-probabilities
 
-torch::Tensor token_logprobs(TransformerImpl& model, const torch::Tensor& hidden, const torch::Tensor& targets,
-                             const torch::Tensor& loss_mask, double temperature, torch::Tensor* entropy,
-                             int64_t chunk_tokens) {
+torch::Tensor token_logprobs(TransformerImpl& model, const torch::Tensor& hidden,
+                             const torch::Tensor& targets, const torch::Tensor& loss_mask, double temperature,
+                             torch::Tensor* entropy, int64_t chunk_tokens) {
   const int64_t batch = hidden.size(0), steps = hidden.size(1), width = hidden.size(2);
   auto device = hidden.device();
-  auto rows = loss_mask.to(device, torch::kBool).reshape({-1}).nonzero().squeeze(1);  // [N]
-  auto selected_hidden = hidden.reshape({batch * steps, width}).index_select(0, rows);  // [N, D]
+  auto rows = loss_mask.to(device, torch::kBool).reshape({-1}).nonzero().squeeze(1);             // [N]
+  auto selected_hidden = hidden.reshape({batch * steps, width}).index_select(0, rows);           // [N, D]
   auto selected_targets = targets.to(device, torch::kLong).reshape({-1}).index_select(0, rows);  // [N]
   const double inverse_temperature = temperature > 0 ? 1.0 / temperature : 1.0;
 
@@ -287,10 +303,12 @@ torch::Tensor token_logprobs(TransformerImpl& model, const torch::Tensor& hidden
   const int64_t count = rows.size(0);
   for (int64_t start = 0; start < count; start += chunk_tokens) {
     int64_t length = std::min(chunk_tokens, count - start);
-    auto logits = model.logits_from_hidden(selected_hidden.narrow(0, start, length)).to(torch::kFloat32);  // [n, V]
+    auto logits =
+        model.logits_from_hidden(selected_hidden.narrow(0, start, length)).to(torch::kFloat32);  // [n, V]
     if (inverse_temperature != 1.0) logits = logits * inverse_temperature;
-    auto log_probs = torch::log_softmax(logits, -1);                                                 // [n, V]
-    logprob_chunks.push_back(log_probs.gather(1, selected_targets.narrow(0, start, length).unsqueeze(1)).squeeze(1));
+    auto log_probs = torch::log_softmax(logits, -1);  // [n, V]
+    logprob_chunks.push_back(
+        log_probs.gather(1, selected_targets.narrow(0, start, length).unsqueeze(1)).squeeze(1));
     if (entropy != nullptr) {
       torch::NoGradGuard no_grad;
       entropy_chunks.push_back(-(log_probs.exp() * log_probs).sum(-1));  // [n]
@@ -298,10 +316,13 @@ torch::Tensor token_logprobs(TransformerImpl& model, const torch::Tensor& hidden
   }
   auto flat_options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   auto selected = count > 0 ? torch::cat(logprob_chunks) : torch::zeros({0}, flat_options);
-  auto result = torch::zeros({batch * steps}, flat_options).index_copy(0, rows, selected).view({batch, steps});
+  auto result =
+      torch::zeros({batch * steps}, flat_options).index_copy(0, rows, selected).view({batch, steps});
   if (entropy != nullptr) {
     auto selected_entropy = count > 0 ? torch::cat(entropy_chunks) : torch::zeros({0}, flat_options);
-    *entropy = torch::zeros({batch * steps}, flat_options).index_copy(0, rows, selected_entropy).view({batch, steps});
+    *entropy = torch::zeros({batch * steps}, flat_options)
+                   .index_copy(0, rows, selected_entropy)
+                   .view({batch, steps});
   }
   return result;  // [B, T]
 }
@@ -316,7 +337,8 @@ void initialize_weights(TransformerImpl& model, uint64_t seed, double initialize
     const std::string& name = item.key();
     auto& parameter = item.value();
     auto ends_with = [&](const std::string& suffix) {
-      return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+      return name.size() >= suffix.size() &&
+             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
     if (ends_with("norm.weight")) {
       parameter.fill_(1.0);

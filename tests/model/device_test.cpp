@@ -1,4 +1,5 @@
-// Device and thread set-up: device names, thread counts, and the warning about a BLAS that keeps its own threads.
+// Device and thread set-up: device names, thread counts, and the warning about a BLAS that keeps its own
+// threads.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

@@ -72,12 +72,15 @@ TEST(Transformer, CausalityLaterTokensNeverChangeEarlierLogits) {
   auto before = model->forward(ids, positions_for(2, 8), {});
   for (int64_t t = 0; t + 1 < 8; ++t) {
     auto changed = ids.clone();
-    changed.index_put_({torch::indexing::Slice(), t + 1}, (ids.index({torch::indexing::Slice(), t + 1}) + 1) % 97);
+    changed.index_put_({torch::indexing::Slice(), t + 1},
+                       (ids.index({torch::indexing::Slice(), t + 1}) + 1) % 97);
     auto after = model->forward(changed, positions_for(2, 8), {});
     auto prefix = torch::indexing::Slice(0, t + 1);
-    EXPECT_TRUE(torch::equal(before.index({torch::indexing::Slice(), prefix}), after.index({torch::indexing::Slice(), prefix})))
+    EXPECT_TRUE(torch::equal(before.index({torch::indexing::Slice(), prefix}),
+                             after.index({torch::indexing::Slice(), prefix})))
         << "changing token " << t + 1 << " changed logits at or before " << t;
-    EXPECT_FALSE(torch::allclose(before.index({torch::indexing::Slice(), t + 1}), after.index({torch::indexing::Slice(), t + 1})));
+    EXPECT_FALSE(torch::allclose(before.index({torch::indexing::Slice(), t + 1}),
+                                 after.index({torch::indexing::Slice(), t + 1})));
   }
 }
 
@@ -137,9 +140,11 @@ TEST(Transformer, KVCacheDecodingSplitAcrossThreadsEqualsFullRecompute) {
   }
   auto full = model->forward(ids, positions, key_mask);  // [B, total, V]
   KVCache cache = model->make_cache(batch, total);
-  model->forward(ids.narrow(1, 0, prompt), positions.narrow(1, 0, prompt), key_mask.narrow(1, 0, prompt), &cache);
+  model->forward(ids.narrow(1, 0, prompt), positions.narrow(1, 0, prompt), key_mask.narrow(1, 0, prompt),
+                 &cache);
   for (int64_t t = prompt; t < total; ++t) {
-    auto step = model->forward(ids.narrow(1, t, 1), positions.narrow(1, t, 1), key_mask.narrow(1, 0, t + 1), &cache);
+    auto step =
+        model->forward(ids.narrow(1, t, 1), positions.narrow(1, t, 1), key_mask.narrow(1, 0, t + 1), &cache);
     EXPECT_TRUE(torch::allclose(step, full.narrow(1, t, 1), 1e-5, 1e-5)) << "position " << t;
   }
   torch::set_num_threads(saved_threads);
@@ -154,7 +159,8 @@ TEST(Transformer, TokenLogprobsEqualLogSoftmaxAndGather) {
   for (double temperature : {1.0, 0.7}) {
     auto hidden = model->hidden_states(ids, positions_for(2, 6), {});
     torch::Tensor entropy;
-    auto logprobs = token_logprobs(*model, hidden, targets, loss_mask, temperature, &entropy, /*chunk_tokens=*/3);
+    auto logprobs =
+        token_logprobs(*model, hidden, targets, loss_mask, temperature, &entropy, /*chunk_tokens=*/3);
     auto full = torch::log_softmax(model->logits_from_hidden(hidden) / temperature, -1);
     auto expected = full.gather(2, targets.unsqueeze(2)).squeeze(2) * loss_mask;
     auto expected_entropy = -(full.exp() * full).sum(-1) * loss_mask;

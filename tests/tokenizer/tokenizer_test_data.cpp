@@ -31,14 +31,15 @@ fs::path training_text(const fs::path& directory) {
       "after",   "before", "town",    "market",  "friend",  "gives",    "takes",  "store",  "price",
       "dollar",  "cents",  "minutes", "hours",   "river",   "mountain", "quiet",  "bright", "slowly",
       "quickly", "was",    "were",    "is",      "are"};
-  const std::vector<std::string> onsets = {"b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p",
+  const std::vector<std::string> onsets = {"b",  "c", "d", "f", "g", "h", "j", "k",  "l",  "m",  "n",  "p",
                                            "qu", "r", "s", "t", "v", "w", "z", "br", "st", "tr", "ch", "sh"};
   const std::vector<std::string> vowels = {"a", "e", "i", "o", "u", "ai", "ea", "ou"};
   std::mt19937 random(7);
   while (words.size() < 1550) {
     std::string word;
     const int syllables = 2 + static_cast<int>(random() % 3);
-    for (int i = 0; i < syllables; ++i) word += onsets[random() % onsets.size()] + vowels[random() % vowels.size()];
+    for (int i = 0; i < syllables; ++i)
+      word += onsets[random() % onsets.size()] + vowels[random() % vowels.size()];
     words.push_back(word);
   }
   std::ofstream out(directory / "generated.txt");
