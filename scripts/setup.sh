@@ -44,7 +44,9 @@ for lib in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
   current=$(update-alternatives --query "$name" 2>/dev/null | sed -n 's/^Value: //p')
   if [ -e "$want" ] && [ "$current" != "$want" ]; then
     echo "setup: $lib -> $want (was ${current:-unset})"
-    $SUDO update-alternatives --set "$name" "$want"
+    if ! $SUDO update-alternatives --set "$name" "$want"; then
+      echo "setup: warning: could not switch $lib; runs with more than one thread will be slower (grpo warns)" >&2
+    fi
   fi
 done
 echo "setup: done"
