@@ -8,10 +8,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -22,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "benchmarks/bench_support.h"
 #include "benchmarks/bench_timing.h"
 #include "benchmarks/decode_step_profile.h"
 #include "benchmarks/matmul_speed.h"
@@ -50,25 +49,6 @@ struct Options {
   std::string json_path;
   uint64_t seed = 0;
 };
-
-// The fixed model of the benchmark: 8 layers, d_model 512, 8 heads, 4 KV heads, FFN 1408, vocabulary 8000,
-// fp32.
-grpo::ModelConfig bench_config(int64_t context) {
-  grpo::ModelConfig config;
-  config.model_type = "llama";
-  config.vocab_size = 8000;
-  config.hidden_size = 512;
-  config.intermediate_size = 1408;
-  config.num_hidden_layers = 8;
-  config.num_attention_heads = 8;
-  config.num_key_value_heads = 4;
-  config.max_position_embeddings = std::max<int64_t>(512, context);
-  config.tie_word_embeddings = false;
-  config.bos_token_id = 1;
-  config.eos_token_id = 2;
-  config.torch_dtype = "float32";
-  return config;
-}
 
 // ---------------------------------------------------------------- FLOPs of generation
 
@@ -150,12 +130,6 @@ json timings_json(const EngineRun& run) {
 
 // ---------------------------------------------------------------- the Python reference
 
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
 // Runs generate.py on the saved model; returns its JSON, or {"error": why} when it cannot run.
 json run_python_reference(const Options& options, const fs::path& model_dir) {
   if (options.python.empty()) return {{"error", "disabled (--python '')"}};
@@ -165,39 +139,11 @@ json run_python_reference(const Options& options, const fs::path& model_dir) {
   }
   std::string command = fmt::format(
       "{} {} {} --prompts {} --prompt-length {} --group {} --new-tokens {} --threads {} --seed {}",
-      shell_quote(options.python), shell_quote(options.reference_script), shell_quote(model_dir.string()),
-      options.prompts, options.prompt_length, options.group, options.new_tokens, options.threads,
-      options.seed);
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return {{"error", "popen failed"}};
-  std::string output;
-  std::array<char, 4096> buffer{};
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
-  int status = pclose(pipe);
-  if (status != 0) return {{"error", fmt::format("{} exited with status {}", command, status)}};
-  auto last_line_start = output.find_last_of('\n', output.size() >= 2 ? output.size() - 2 : 0);
-  std::string last_line = output.substr(last_line_start == std::string::npos ? 0 : last_line_start + 1);
-  try {
-    json parsed = json::parse(last_line);
-    if (!parsed.contains("tokens_per_second")) return {{"error", "no tokens_per_second in: " + last_line}};
-    return parsed;
-  } catch (const json::exception&) {
-    return {{"error", "output is not JSON: " + last_line}};
-  }
+      grpo::bench::shell_quote(options.python), grpo::bench::shell_quote(options.reference_script),
+      grpo::bench::shell_quote(model_dir.string()), options.prompts, options.prompt_length, options.group,
+      options.new_tokens, options.threads, options.seed);
+  return grpo::bench::run_json_command(command, {"tokens_per_second"});
 }
-
-// A temporary directory removed when the benchmark ends.
-struct TemporaryDirectory {
-  fs::path path;
-  TemporaryDirectory() {
-    path = fs::temp_directory_path() / fmt::format("grpo_bench_rollout_{}", getpid());
-    fs::create_directories(path);
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 // ---------------------------------------------------------------- the measurements
 
@@ -235,7 +181,7 @@ CachedRun run_cached(grpo::RolloutEngine& engine, const std::vector<std::vector<
 
 json run_python(grpo::TransformerImpl& model, const Options& options, const torch::Device& device) {
   if (!device.is_cpu()) return {{"error", "the Python reference runs on the CPU only"}};
-  TemporaryDirectory model_dir;
+  grpo::bench::TemporaryDirectory model_dir("bench_rollout");
   grpo::save_model(model, model_dir.path);
   json python = run_python_reference(options, model_dir.path);
   if (python.contains("error")) {
@@ -493,19 +439,14 @@ int report(const Measurements& m, const Options& options, const grpo::ModelConfi
 }
 
 int run_benchmark(const Options& options) {
-  if (!options.json_path.empty()) {  // fail before minutes of measuring, not after
-    fs::path parent = fs::absolute(options.json_path).parent_path();
-    if (!fs::is_directory(parent)) {
-      grpo::fail("--json {}: the directory {} does not exist; create it first", options.json_path,
-                 parent.string());
-    }
-  }
+  grpo::bench::check_json_directory(options.json_path);  // fail before minutes of measuring, not after
   const torch::Device device = grpo::parse_device(options.device);
   const int threads = grpo::configure_threads(options.threads);
   const char* wait_policy_env = std::getenv("OMP_WAIT_POLICY");
   const std::string wait_policy = wait_policy_env != nullptr ? wait_policy_env : "unset";
   const int64_t rows = options.prompts * options.group;
-  const grpo::ModelConfig config = bench_config(options.prompt_length + options.new_tokens + 1);
+  const grpo::ModelConfig config =
+      grpo::bench::benchmark_model_config(options.prompt_length + options.new_tokens + 1);
   const std::string blas = grpo::loaded_blas_library();
   std::cout << fmt::format(
       "bench_rollout: {} on {} ({} intra-op threads, {} hardware threads, OMP_WAIT_POLICY={})\n"

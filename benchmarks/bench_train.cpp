@@ -11,13 +11,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -28,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/bench_support.h"
 #include "benchmarks/bench_timing.h"
 #include "benchmarks/matmul_speed.h"
 #include "core/error.h"
@@ -58,24 +57,6 @@ struct Options {
   std::string json_path;
   fs::path reference_dir;  // scripts/reference
 };
-
-// The benchmark model of bench_rollout (same configuration).
-grpo::ModelConfig bench_config(int64_t context) {
-  grpo::ModelConfig config;
-  config.model_type = "llama";
-  config.vocab_size = 8000;
-  config.hidden_size = 512;
-  config.intermediate_size = 1408;
-  config.num_hidden_layers = 8;
-  config.num_attention_heads = 8;
-  config.num_key_value_heads = 4;
-  config.max_position_embeddings = std::max<int64_t>(512, context);
-  config.tie_word_embeddings = false;
-  config.bos_token_id = 1;
-  config.eos_token_id = 2;
-  config.torch_dtype = "float32";
-  return config;
-}
 
 // ---------------------------------------------------------------- peak memory per phase
 
@@ -277,49 +258,6 @@ struct MatmulProbe {
 
 // ---------------------------------------------------------------- the Python reference
 
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-// Runs `command` and parses the last line of its standard output as JSON; {"error": why} when it fails or the
-// line lacks one of `keys`.
-json run_json_command(const std::string& command, const std::vector<std::string>& keys) {
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return {{"error", "popen failed: " + command}};
-  std::string output;
-  std::array<char, 4096> buffer{};
-  while (size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  if (status != 0) return {{"error", fmt::format("{} exited with status {}", command, status)}};
-  while (!output.empty() && output.back() == '\n') output.pop_back();
-  const auto line_start = output.find_last_of('\n');
-  const std::string last_line = output.substr(line_start == std::string::npos ? 0 : line_start + 1);
-  try {
-    json parsed = json::parse(last_line);
-    for (const auto& key : keys) {
-      if (!parsed.contains(key)) return {{"error", fmt::format("no {} in: {}", key, last_line)}};
-    }
-    return parsed;
-  } catch (const json::exception&) {
-    return {{"error", "output is not JSON: " + last_line}};
-  }
-}
-
-// A temporary directory removed when the benchmark ends.
-struct TemporaryDirectory {
-  fs::path path;
-  TemporaryDirectory() {
-    path = fs::temp_directory_path() / fmt::format("grpo_bench_train_{}", ::getpid());
-    fs::create_directories(path);
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
-
 struct PythonReference {
   json rollout;  // generate.py's JSON or {"error": why}
   json update;   // train_step.py's JSON or {"error": why}
@@ -331,7 +269,7 @@ std::string python_unavailable(const Options& options, const torch::Device& devi
   if (options.python.empty()) return "disabled (--python '')";
   if (!device.is_cpu()) return "the Python reference runs on the CPU only";
   if (!fs::exists(options.python)) return fmt::format("no Python at {}", options.python);
-  const std::string check = shell_quote(options.python) + " -c 'import torch' >/dev/null 2>&1";
+  const std::string check = grpo::bench::shell_quote(options.python) + " -c 'import torch' >/dev/null 2>&1";
   if (std::system(check.c_str()) != 0) {
     return fmt::format("{} cannot import torch (Debian's python3-torch: scripts/setup.sh)", options.python);
   }
@@ -350,21 +288,22 @@ PythonReference run_python_reference(const Options& options, const fs::path& mod
     reference.rollout = reference.update = json{{"error", unavailable}};
     return reference;
   }
-  const std::string python = shell_quote(options.python), model = shell_quote(model_dir.string());
+  const std::string python = grpo::bench::shell_quote(options.python),
+                    model = grpo::bench::shell_quote(model_dir.string());
   std::cout << "running the Python reference rollout (generate.py) ...\n" << std::flush;
-  reference.rollout = run_json_command(
+  reference.rollout = grpo::bench::run_json_command(
       fmt::format("{} {} {} --prompts {} --prompt-length {} --group {} --new-tokens {} --threads {} --seed 0",
-                  python, shell_quote((options.reference_dir / "generate.py").string()), model,
+                  python, grpo::bench::shell_quote((options.reference_dir / "generate.py").string()), model,
                   options.prompts, options.prompt_length, options.group, options.new_tokens, options.threads),
       {"tokens_per_second", "seconds", "peak_rss_kib"});
   std::cout << "running the Python reference update (train_step.py) ...\n" << std::flush;
-  reference.update = run_json_command(
+  reference.update = grpo::bench::run_json_command(
       fmt::format(
           "{} {} {} --threads {} --sequences {} --length {} --prompt-length {} --micro-batch-tokens {} "
           "--repeats {}",
-          python, shell_quote((options.reference_dir / "train_step.py").string()), model, options.threads,
-          sequences, options.prompt_length + options.new_tokens, options.prompt_length, micro_batch_tokens,
-          options.repeats),
+          python, grpo::bench::shell_quote((options.reference_dir / "train_step.py").string()), model,
+          options.threads, sequences, options.prompt_length + options.new_tokens, options.prompt_length,
+          micro_batch_tokens, options.repeats),
       {"tokens_per_second", "seconds", "peak_rss_kib"});
   return reference;
 }
@@ -398,7 +337,7 @@ Measurements measure(const Options& options, const grpo::ModelConfig& config, co
   ResidentPeaks peaks;
   grpo::Transformer model(config);
   grpo::initialize_weights(*model, 0);
-  TemporaryDirectory saved_model;  // the reference loads the same weights
+  grpo::bench::TemporaryDirectory saved_model("bench_train");  // the reference loads the same weights
   grpo::save_model(*model, saved_model.path);
   model->to(device);
   const auto prompts = random_prompts(options, config);
@@ -635,19 +574,12 @@ json report_json(const Measurements& m, const Figures& f, const Options& options
   return figures;
 }
 
-void check_json_directory(const std::string& json_path) {
-  if (json_path.empty()) return;
-  const fs::path parent = fs::absolute(json_path).parent_path();
-  if (!fs::is_directory(parent)) {
-    grpo::fail("--json {}: the directory {} does not exist; create it first", json_path, parent.string());
-  }
-}
-
 int run_benchmark(const Options& options) {
-  check_json_directory(options.json_path);  // fail before minutes of measuring, not after
+  grpo::bench::check_json_directory(options.json_path);  // fail before minutes of measuring, not after
   const torch::Device device = grpo::parse_device(options.device);
   const int threads = grpo::configure_threads(options.threads);
-  const grpo::ModelConfig config = bench_config(options.prompt_length + options.new_tokens + 1);
+  const grpo::ModelConfig config =
+      grpo::bench::benchmark_model_config(options.prompt_length + options.new_tokens + 1);
   std::cout << fmt::format(
       "bench_train: {} on {} ({} intra-op threads), BLAS: {}\n"
       "model: {} layers, d_model {}, {} heads, {} KV heads, FFN {}, vocabulary {}, fp32, random weights\n"
