@@ -9,10 +9,13 @@
 #include "datasets/data_split.h"
 #include "datasets/shuffled_examples.h"
 #include "datasets/training_data.h"
+#include "error_message.h"
 #include "test_support.h"
 
 namespace grpo {
 namespace {
+
+using grpo::testing::error_of;
 
 #define EXPECT_CONTAINS(text, part) EXPECT_NE((text).find(part), std::string::npos) << "in: " << (text)
 
@@ -33,16 +36,6 @@ std::vector<std::string> ids(const std::vector<Example>& examples) {
   std::vector<std::string> out;
   for (const auto& example : examples) out.push_back(example.id);
   return out;
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return "";
 }
 
 TEST(ShuffledExamples, EachEpochIsAPermutationInAFreshSeededOrder) {

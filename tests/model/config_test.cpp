@@ -9,30 +9,18 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "error_message.h"
 #include "test_support.h"
 
 namespace grpo {
 namespace {
 
+using grpo::testing::error_of;
+using grpo::testing::expect_mentions;
+
 using grpo::testing::TempDir;
 using grpo::testing::write_text;
 using nlohmann::json;
-
-template <typename Action>
-std::string error_of(Action&& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a grpo::Error";
-  return "";
-}
-
-void expect_mentions(const std::string& message, std::initializer_list<std::string> parts) {
-  for (const auto& part : parts)
-    EXPECT_NE(message.find(part), std::string::npos) << message << "\n  lacks: " << part;
-}
 
 // A Llama-2-style config.json as Hugging Face publishes it (no num_key_value_heads: plain multi-head
 // attention).

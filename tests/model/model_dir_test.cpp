@@ -9,30 +9,18 @@
 #include <string>
 
 #include "core/error.h"
+#include "error_message.h"
 #include "model/safetensors.h"
 #include "test_support.h"
 
 namespace grpo {
 namespace {
 
+using grpo::testing::error_of;
+using grpo::testing::expect_mentions;
+
 namespace fs = std::filesystem;
 using grpo::testing::TempDir;
-
-template <typename Action>
-std::string error_of(Action&& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a grpo::Error";
-  return "";
-}
-
-void expect_mentions(const std::string& message, std::initializer_list<std::string> parts) {
-  for (const auto& part : parts)
-    EXPECT_NE(message.find(part), std::string::npos) << message << "\n  lacks: " << part;
-}
 
 ModelConfig small_config(const std::string& type = "llama", bool tied = false) {
   ModelConfig config;

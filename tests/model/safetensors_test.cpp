@@ -17,10 +17,14 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "error_message.h"
 #include "test_support.h"
 
 namespace grpo {
 namespace {
+
+using grpo::testing::error_of;
+using grpo::testing::expect_mentions;
 
 namespace fs = std::filesystem;
 using grpo::testing::TempDir;
@@ -45,23 +49,6 @@ std::string float_bytes(std::initializer_list<float> values) {
     bytes.append(raw, 4);
   }
   return bytes;
-}
-
-// Runs `action`, which must throw grpo::Error; returns its message.
-template <typename Action>
-std::string error_of(Action&& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a grpo::Error";
-  return "";
-}
-
-void expect_mentions(const std::string& message, std::initializer_list<std::string> parts) {
-  for (const auto& part : parts)
-    EXPECT_NE(message.find(part), std::string::npos) << message << "\n  lacks: " << part;
 }
 
 TensorMap every_dtype() {

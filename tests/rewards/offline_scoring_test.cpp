@@ -5,20 +5,14 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "error_message.h"
 #include "rewards/offline_scoring.h"
 #include "test_support.h"
 
 namespace grpo {
 namespace {
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using grpo::testing::error_of;
 
 class OfflineScoring : public ::testing::Test {
  protected:

@@ -8,12 +8,15 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "error_message.h"
 #include "rewards/plugin_reward.h"
 #include "rewards/reward_registry.h"
 #include "test_support.h"
 
 namespace grpo {
 namespace {
+
+using grpo::testing::error_of;
 
 std::string plugin_path(const std::string& name) {
   auto path = testing::binary_dir() / "examples" / "reward_plugin" / ("lib" + name + ".so");
@@ -22,15 +25,6 @@ std::string plugin_path(const std::string& name) {
                   << "grpo_faulty_reward_plugin, grpo_old_abi_reward_plugin) with GRPO_BUILD_EXAMPLES=ON";
   }
   return path.string();
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(PluginReward, ParsesSpecs) {

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "core/error.h"
+#include "error_message.h"
 #include "rewards/process_reward.h"
 #include "rewards/reward_registry.h"
 #include "test_support.h"
@@ -16,17 +17,10 @@
 namespace grpo {
 namespace {
 
+using grpo::testing::error_of;
+
 bool have_python() {
   return std::system("command -v python3 >/dev/null 2>&1") == 0;
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 RewardInput make_input(const std::string& completion, const nlohmann::json& row) {

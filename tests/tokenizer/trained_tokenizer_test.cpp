@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "core/error.h"
+#include "error_message.h"
 #include "test_support.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
 #include "tokenizer/tokenizer_test_data.h"
@@ -15,6 +16,8 @@
 namespace grpo {
 namespace {
 
+using grpo::testing::error_of;
+
 namespace fs = std::filesystem;
 
 const std::string kCompletion =
@@ -22,15 +25,6 @@ const std::string kCompletion =
 
 int64_t count(const std::vector<int64_t>& ids, int64_t id) {
   return std::count(ids.begin(), ids.end(), id);
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 class TrainedTokenizer : public ::testing::TestWithParam<std::string> {};
