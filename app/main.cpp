@@ -66,9 +66,10 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "grpo: {} thread{} on {}\n", threads, threads == 1 ? "" : "s",
                  context.global.device);
     }
-    const std::string blas_warning =
-        grpo::blas_thread_warning(grpo::parse_device(context.global.device), threads);
-    if (!blas_warning.empty()) fmt::print(stderr, "grpo: warning: {}\n", blas_warning);
+    if (context.global.device == "cpu") {  // the only spelling parse_device takes for the CPU
+      const std::string blas_warning = grpo::blas_thread_warning(torch::kCPU, threads);
+      if (!blas_warning.empty()) fmt::print(stderr, "grpo: warning: {}\n", blas_warning);
+    }
     if (context.action) context.action();
   } catch (const grpo::Error& e) {
     fmt::print(stderr, "grpo: error: {}\n", e.what());
