@@ -8,14 +8,12 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -466,12 +464,8 @@ int run_benchmark(const Options& options) {
   grpo::initialize_weights(*model, options.seed);
   model->to(device);
   model->eval();
-  std::mt19937_64 rng(options.seed + 1);
-  std::uniform_int_distribution<int64_t> token(3, config.vocab_size - 1);  // clear of bos/eos
-  std::vector<std::vector<int64_t>> prompts(options.prompts, std::vector<int64_t>(options.prompt_length));
-  for (auto& prompt : prompts) {
-    for (auto& id : prompt) id = token(rng);
-  }
+  const auto prompts = grpo::bench::random_prompts(options.prompts, options.prompt_length, config.vocab_size,
+                                                   options.seed + 1);
 
   Measurements measurements = measure(model, prompts, options, device);
   return report(measurements, options, config, flop_model(*model), wait_policy, threads);

@@ -1,5 +1,6 @@
-// What the benchmark programs share besides timing: the fixed benchmark model, running a reference script and
-// reading its JSON, a temporary directory for the saved model, and an early check of --json's directory.
+// What the benchmark programs share besides timing: the fixed benchmark model and random prompts for it,
+// running a reference script and reading its JSON, a temporary directory for the saved model, and an early
+// check of --json's directory.
 #pragma once
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -38,6 +40,18 @@ inline ModelConfig benchmark_model_config(int64_t context) {
   config.eos_token_id = 2;
   config.torch_dtype = "float32";
   return config;
+}
+
+// `count` prompts of `length` token ids drawn uniformly from [3, vocab_size) (clear of bos/eos), seeded.
+inline std::vector<std::vector<int64_t>> random_prompts(int64_t count, int64_t length, int64_t vocab_size,
+                                                        uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int64_t> token(3, vocab_size - 1);
+  std::vector<std::vector<int64_t>> prompts(count, std::vector<int64_t>(length));
+  for (auto& prompt : prompts) {
+    for (auto& id : prompt) id = token(rng);
+  }
+  return prompts;
 }
 
 // `text` as one single-quoted shell word.

@@ -321,16 +321,6 @@ struct Measurements {
   double step_seconds() const { return rollout.seconds + update.seconds; }
 };
 
-std::vector<std::vector<int64_t>> random_prompts(const Options& options, const grpo::ModelConfig& config) {
-  std::mt19937_64 rng(1);
-  std::uniform_int_distribution<int64_t> token(3, config.vocab_size - 1);  // clear of bos/eos
-  std::vector<std::vector<int64_t>> prompts(options.prompts, std::vector<int64_t>(options.prompt_length));
-  for (auto& prompt : prompts) {
-    for (auto& id : prompt) id = token(rng);
-  }
-  return prompts;
-}
-
 // C++ rollout, matmul probe, C++ updates, matmul probe, then the Python reference (rollout, update).
 Measurements measure(const Options& options, const grpo::ModelConfig& config, const torch::Device& device) {
   Measurements m;
@@ -340,7 +330,8 @@ Measurements measure(const Options& options, const grpo::ModelConfig& config, co
   grpo::bench::TemporaryDirectory saved_model("bench_train");  // the reference loads the same weights
   grpo::save_model(*model, saved_model.path);
   model->to(device);
-  const auto prompts = random_prompts(options, config);
+  const auto prompts =
+      grpo::bench::random_prompts(options.prompts, options.prompt_length, config.vocab_size, /*seed=*/1);
 
   std::cout << "C++ rollout ...\n" << std::flush;
   peaks.begin_phase();
