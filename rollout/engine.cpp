@@ -15,9 +15,12 @@ namespace grpo {
 
 const char* finish_reason_name(FinishReason reason) {
   switch (reason) {
-    case FinishReason::kEos: return "eos";
-    case FinishReason::kStop: return "stop";
-    case FinishReason::kLength: return "length";
+    case FinishReason::kEos:
+      return "eos";
+    case FinishReason::kStop:
+      return "stop";
+    case FinishReason::kLength:
+      return "length";
   }
   return "length";
 }
@@ -35,15 +38,16 @@ void synchronize(const torch::Device& device) {
 }
 
 // A uniform in [0, 1) with 24 random bits: exactly representable as float, never 1.
-float next_uniform(std::mt19937_64& rng) { return static_cast<float>(rng() >> 40) * (1.0f / 16777216.0f); }
+float next_uniform(std::mt19937_64& rng) {
+  return static_cast<float>(rng() >> 40) * (1.0f / 16777216.0f);
+}
 
 torch::Tensor to_tensor(const std::vector<int64_t>& values, const torch::Device& device) {
   return torch::tensor(values, torch::kLong).to(device);
 }
 
-}  // namespace
-
-struct RolloutEngine::Row {
+// One completion being generated.
+struct Row {
   int64_t prompt_index = 0;
   int64_t limit = 0;  // most new tokens this row may generate
   std::mt19937_64 rng;
@@ -51,9 +55,305 @@ struct RolloutEngine::Row {
   bool finished = false;
 };
 
+// Left-padded sequences over a fixed number of columns, with explicit rotary positions and a key mask.
+struct PaddedBatch {
+  torch::Tensor ids;        // [n, capacity] int64 (0 where padded)
+  torch::Tensor positions;  // [n, capacity] int64
+  torch::Tensor mask;       // [n, capacity] bool, true = a real token
+
+  PaddedBatch select_rows(const torch::Tensor& rows) const {  // rows [n'] int64
+    return {ids.index_select(0, rows), positions.index_select(0, rows), mask.index_select(0, rows)};
+  }
+};
+
+// The prompts `which` (indices into `prompts`), left-padded to `width`, over `capacity` >= width columns.
+PaddedBatch pad_prompts(const std::vector<std::vector<int64_t>>& prompts, const std::vector<int64_t>& which,
+                        int64_t width, int64_t capacity, const torch::Device& device) {
+  const int64_t n = static_cast<int64_t>(which.size());
+  std::vector<int64_t> ids(n * capacity, 0), positions(n * capacity, 0);
+  std::vector<uint8_t> mask(n * capacity, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& prompt = prompts[which[i]];
+    const int64_t pad = width - static_cast<int64_t>(prompt.size());
+    for (int64_t j = 0; j < capacity; ++j) positions[i * capacity + j] = std::max<int64_t>(0, j - pad);
+    for (size_t t = 0; t < prompt.size(); ++t) {
+      ids[i * capacity + pad + t] = prompt[t];
+      mask[i * capacity + pad + t] = 1;
+    }
+  }
+  return {torch::tensor(ids, torch::kLong).view({n, capacity}).to(device),
+          torch::tensor(positions, torch::kLong).view({n, capacity}).to(device),
+          torch::from_blob(mask.data(), {n, capacity}, torch::kUInt8).to(torch::kBool).to(device)};
+}
+
+// Joins per-chunk caches along the batch dimension.
+KVCache concatenate(std::vector<KVCache> caches) {
+  KVCache joined = std::move(caches.front());
+  if (caches.size() == 1) return joined;
+  for (size_t layer = 0; layer < joined.keys.size(); ++layer) {
+    std::vector<torch::Tensor> keys{joined.keys[layer]}, values{joined.values[layer]};
+    for (size_t c = 1; c < caches.size(); ++c) {
+      keys.push_back(caches[c].keys[layer]);
+      values.push_back(caches[c].values[layer]);
+    }
+    joined.keys[layer] = torch::cat(keys);
+    joined.values[layer] = torch::cat(values);
+  }
+  return joined;
+}
+
+// Rows that decode together. The batch holds the rows still running, in `batch_rows_` order; finished rows
+// are dropped in batches (compaction copies the cache).
+class Wave {
+ public:
+  Wave(Transformer& model, const Tokenizer* tokenizer, const GenerationOptions& options,
+       const std::vector<int64_t>& stop_ids, const std::vector<std::vector<int64_t>>& prompts,
+       std::vector<Row>& rows, GenerationResult& result, double start_time)
+      : model_(model),
+        tokenizer_(tokenizer),
+        options_(options),
+        stop_ids_(stop_ids),
+        prompts_(prompts),
+        rows_(rows),
+        result_(result),
+        start_time_(start_time),
+        device_(model->device()),
+        stop_matcher_(options.stop_strings) {}
+
+  void run() {
+    c10::InferenceMode inference_mode;
+    prefill();
+    for (int64_t step = 0; step < max_new_; ++step) {
+      const int64_t column = prompt_width_ + step;  // the column the token sampled now goes into
+      if (!options_.use_kv_cache) recompute_logits(column, step == 0);
+      const torch::Tensor tokens = sample_and_record();  // [A]
+      if (!any_active_) break;
+      double phase_start = now_seconds();
+      batch_.ids.index_put_({torch::indexing::Slice(), column}, tokens);
+      batch_.mask.index_put_({torch::indexing::Slice(), column}, true);
+      torch::Tensor next_tokens = tokens.unsqueeze(1);  // [A, 1]
+      drop_finished_rows(next_tokens);
+      result_.timings.sampling += now_seconds() - phase_start;
+      if (options_.use_kv_cache) decode_step(next_tokens, column);
+    }
+    decode_texts();
+  }
+
+ private:
+  // Lays the prompts out and, with the cache, runs each distinct prompt once (in chunks bounded by the token
+  // cap), keeping the logits of its last position; the rows of one prompt then share its cache rows.
+  void prefill() {
+    const double phase_start = now_seconds();
+    std::vector<int64_t> prefill_prompts,
+        row_to_prefill(rows_.size());  // each distinct prompt once when sharing
+    for (size_t r = 0; r < rows_.size(); ++r) {
+      const bool shared = options_.share_prompt_cache && !prefill_prompts.empty() &&
+                          prefill_prompts.back() == rows_[r].prompt_index;
+      if (!shared) prefill_prompts.push_back(rows_[r].prompt_index);
+      row_to_prefill[r] = static_cast<int64_t>(prefill_prompts.size()) - 1;
+    }
+    for (int64_t p : prefill_prompts) prompt_width_ = std::max<int64_t>(prompt_width_, prompts_[p].size());
+    for (const Row& row : rows_) max_new_ = std::max(max_new_, row.limit);
+    const int64_t capacity = prompt_width_ + max_new_;
+    const PaddedBatch padded =
+        pad_prompts(prompts_, prefill_prompts, prompt_width_, capacity, device_);  // [U, .]
+    const int64_t count = static_cast<int64_t>(prefill_prompts.size());
+    result_.prompt_tokens_processed += count * prompt_width_;
+
+    if (options_.use_kv_cache) {
+      const int64_t cap = options_.max_tokens_per_forward;
+      const int64_t chunk = cap > 0 ? std::max<int64_t>(1, cap / prompt_width_) : count;
+      const auto prompt_cols = torch::indexing::Slice(0, prompt_width_);
+      std::vector<KVCache> caches;
+      std::vector<torch::Tensor> chunk_logits;
+      for (int64_t first = 0; first < count; first += chunk) {
+        const auto take = torch::indexing::Slice(first, std::min(count, first + chunk));
+        KVCache cache = model_->make_cache(std::min(chunk, count - first), capacity);
+        auto hidden = model_->hidden_states(padded.ids.index({take, prompt_cols}),
+                                            padded.positions.index({take, prompt_cols}),
+                                            padded.mask.index({take, prompt_cols}), &cache);      // [n, L, D]
+        chunk_logits.push_back(model_->logits_from_hidden(hidden.select(1, prompt_width_ - 1)));  // [n, V]
+        caches.push_back(std::move(cache));
+      }
+      cache_ = concatenate(std::move(caches));
+      logits_ = torch::cat(chunk_logits);  // [U, V]
+    }
+
+    // The batch: one row per completion, the prefilled rows duplicated for the G samples of each prompt.
+    batch_rows_.resize(rows_.size());
+    for (size_t r = 0; r < rows_.size(); ++r) batch_rows_[r] = static_cast<int64_t>(r);
+    const torch::Tensor row_index = to_tensor(row_to_prefill, device_);
+    batch_ = padded.select_rows(row_index);  // [A, capacity]
+    if (options_.use_kv_cache && count != static_cast<int64_t>(rows_.size())) {
+      cache_.reorder(row_index);
+      logits_ = logits_.index_select(0, row_index);
+    }
+    synchronize(device_);
+    result_.timings.prefill += now_seconds() - phase_start;
+  }
+
+  // Without a cache (the benchmark baseline): recompute every row's whole sequence up to `column`.
+  void recompute_logits(int64_t column, bool first_step) {
+    const double phase_start = now_seconds();
+    const int64_t batch = static_cast<int64_t>(batch_rows_.size());
+    const int64_t cap = options_.max_tokens_per_forward;
+    const int64_t row_chunk = cap > 0 ? std::max<int64_t>(1, cap / column) : batch;
+    const auto cols = torch::indexing::Slice(0, column);
+    std::vector<torch::Tensor> parts;
+    for (int64_t first = 0; first < batch; first += row_chunk) {
+      const auto take = torch::indexing::Slice(first, std::min(batch, first + row_chunk));
+      auto hidden =
+          model_->hidden_states(batch_.ids.index({take, cols}), batch_.positions.index({take, cols}),
+                                batch_.mask.index({take, cols}), nullptr);        // [n, column, D]
+      parts.push_back(model_->logits_from_hidden(hidden.select(1, column - 1)));  // [n, V]
+    }
+    logits_ = torch::cat(parts);  // [A, V]
+    synchronize(device_);
+    (first_step ? result_.timings.prefill : result_.timings.decode) += now_seconds() - phase_start;
+  }
+
+  // Samples one token for every row in the batch from logits_ [A, V], appends it to the running completions
+  // and marks those that end. Returns the tokens [A]; any_active_ says whether a row still runs.
+  torch::Tensor sample_and_record() {
+    const double phase_start = now_seconds();
+    // A model's vocabulary may be padded beyond the tokenizer's: those ids are never sampled (they have no
+    // text). The log-prob keeps its definition over the whole vocabulary, the one the trainer recomputes.
+    const int64_t vocab = model_->config().vocab_size;
+    const int64_t sampleable = tokenizer_ != nullptr ? std::min(tokenizer_->vocab_size(), vocab) : vocab;
+    torch::Tensor sample_logits = logits_;
+    if (sampleable < logits_.size(-1)) {
+      sample_logits = logits_.to(torch::kFloat32).clone();
+      sample_logits.narrow(-1, sampleable, logits_.size(-1) - sampleable)
+          .fill_(-std::numeric_limits<float>::infinity());
+    }
+    torch::Tensor tokens;  // [A]
+    if (options_.sampling.greedy()) {
+      tokens = sample_logits.argmax(-1);
+    } else {
+      std::vector<float> uniforms(batch_rows_.size());
+      for (size_t i = 0; i < batch_rows_.size(); ++i) uniforms[i] = next_uniform(rows_[batch_rows_[i]].rng);
+      tokens = sample_with_uniforms(filter_logits(sample_logits, options_.sampling), torch::tensor(uniforms));
+    }
+    const torch::Tensor tokens_cpu = tokens.to(torch::kCPU);
+    const torch::Tensor logprobs_cpu =
+        sampling_logprobs(logits_, tokens, options_.sampling.temperature).to(torch::kCPU);
+    const int64_t* token_data = tokens_cpu.data_ptr<int64_t>();
+    const float* logprob_data = logprobs_cpu.data_ptr<float>();
+
+    any_active_ = false;
+    for (size_t i = 0; i < batch_rows_.size(); ++i) {
+      Row& row = rows_[batch_rows_[i]];
+      if (row.finished) continue;
+      row.completion.token_ids.push_back(token_data[i]);
+      row.completion.logprobs.push_back(logprob_data[i]);
+      finish_if_done(row);
+      if (row.finished) {
+        finished_in_batch_ += 1;
+      } else {
+        any_active_ = true;
+      }
+    }
+    result_.timings.sampling += now_seconds() - phase_start;
+    return tokens;
+  }
+
+  void finish_if_done(Row& row) {
+    Completion& completion = row.completion;
+    const int64_t token = completion.token_ids.back();
+    if (options_.stop_at_eos && std::find(stop_ids_.begin(), stop_ids_.end(), token) != stop_ids_.end()) {
+      completion.finish_reason = FinishReason::kEos;
+    } else if (stop_matcher_.active() && stop_matcher_.matches(*tokenizer_, completion.token_ids)) {
+      completion.finish_reason = FinishReason::kStop;
+    } else if (static_cast<int64_t>(completion.token_ids.size()) >= row.limit) {
+      completion.finish_reason = FinishReason::kLength;
+    } else {
+      return;
+    }
+    row.finished = true;
+    completion.seconds = now_seconds() - start_time_;
+  }
+
+  // Drops finished rows from the batch (and the cache) once they are an eighth of it. next_tokens [A, 1].
+  void drop_finished_rows(torch::Tensor& next_tokens) {
+    const size_t batch_size = batch_rows_.size();
+    if (finished_in_batch_ == 0 || finished_in_batch_ * 8 < batch_size) return;
+    std::vector<int64_t> keep, kept_rows;
+    for (size_t i = 0; i < batch_size; ++i) {
+      if (rows_[batch_rows_[i]].finished) continue;
+      keep.push_back(static_cast<int64_t>(i));
+      kept_rows.push_back(batch_rows_[i]);
+    }
+    const torch::Tensor keep_index = to_tensor(keep, device_);
+    batch_ = batch_.select_rows(keep_index);
+    next_tokens = next_tokens.index_select(0, keep_index);
+    if (options_.use_kv_cache) cache_.reorder(keep_index);
+    batch_rows_ = std::move(kept_rows);
+    finished_in_batch_ = 0;
+  }
+
+  // One token per row through the cache: next_tokens [A, 1] at `column` -> logits_ [A, V].
+  void decode_step(const torch::Tensor& next_tokens, int64_t column) {
+    const double phase_start = now_seconds();
+    auto positions = batch_.positions.narrow(1, column, 1);  // [A, 1]
+    auto hidden =
+        model_->hidden_states(next_tokens, positions, batch_.mask.narrow(1, 0, column + 1), &cache_);
+    logits_ = model_->logits_from_hidden(hidden.select(1, 0));  // [A, V]
+    synchronize(device_);
+    result_.timings.decode += now_seconds() - phase_start;
+  }
+
+  // Text: decoded once per completion (the end token left out); cut right after the stop string.
+  void decode_texts() {
+    if (tokenizer_ == nullptr) return;
+    const double phase_start = now_seconds();
+    for (Row& row : rows_) {
+      Completion& completion = row.completion;
+      std::vector<int64_t> visible = completion.token_ids;
+      if (completion.finish_reason == FinishReason::kEos && !visible.empty()) visible.pop_back();
+      completion.text = tokenizer_->decode(visible);
+      if (completion.finish_reason == FinishReason::kStop)
+        completion.text = stop_matcher_.cut_after(completion.text);
+    }
+    result_.timings.sampling += now_seconds() - phase_start;
+  }
+
+  Transformer& model_;
+  const Tokenizer* tokenizer_;
+  const GenerationOptions& options_;
+  const std::vector<int64_t>& stop_ids_;
+  const std::vector<std::vector<int64_t>>& prompts_;
+  std::vector<Row>& rows_;
+  GenerationResult& result_;
+  const double start_time_;
+  const torch::Device device_;
+  StopStringMatcher stop_matcher_;
+
+  int64_t prompt_width_ = 0;         // L: the common left-padded prompt length
+  int64_t max_new_ = 0;              // the longest row limit
+  PaddedBatch batch_;                // the running rows, [A, L + max_new_]
+  std::vector<int64_t> batch_rows_;  // batch position -> index into rows_
+  KVCache cache_;
+  torch::Tensor logits_;          // [A, V]: the next token's logits for every batch row
+  size_t finished_in_batch_ = 0;  // finished rows not yet dropped
+  bool any_active_ = false;
+};
+
+}  // namespace
+
 RolloutEngine::RolloutEngine(Transformer model, const Tokenizer* tokenizer)
     : model_(std::move(model)), tokenizer_(tokenizer) {
-  eos_id_ = tokenizer_ != nullptr && tokenizer_->eos_id() >= 0 ? tokenizer_->eos_id() : model_->config().eos_token_id;
+  eos_id_ = tokenizer_ != nullptr && tokenizer_->eos_id() >= 0 ? tokenizer_->eos_id()
+                                                               : model_->config().eos_token_id;
+}
+
+std::vector<int64_t> RolloutEngine::end_token_ids(const GenerationOptions& options) const {
+  if (options.eos_token_id >= 0) return {options.eos_token_id};
+  const ModelConfig& config = model_->config();
+  std::vector<int64_t> ids{eos_id_, config.eos_token_id};
+  ids.insert(ids.end(), config.extra_eos_token_ids.begin(), config.extra_eos_token_ids.end());
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
 }
 
 GenerationResult RolloutEngine::generate(const std::vector<std::vector<int64_t>>& prompts,
@@ -79,8 +379,10 @@ GenerationResult RolloutEngine::generate(const std::vector<std::vector<int64_t>>
     const auto& prompt = prompts[p];
     if (prompt.empty()) fail("prompt {} is empty: a prompt needs at least one token (e.g. bos)", p);
     if (static_cast<int64_t>(prompt.size()) >= context) {
-      fail("prompt {} has {} tokens but the model's context is {} (max_position_embeddings): shorten the prompt",
-           p, prompt.size(), context);
+      fail(
+          "prompt {} has {} tokens but the model's context is {} (max_position_embeddings): shorten the "
+          "prompt",
+          p, prompt.size(), context);
     }
     for (int64_t token : prompt) {
       if (token < 0 || token >= config.vocab_size) {
@@ -101,14 +403,16 @@ GenerationResult RolloutEngine::generate(const std::vector<std::vector<int64_t>>
   }
 
   GenerationResult result;
+  const std::vector<int64_t> stop_ids = end_token_ids(options);
   // Decoding processes one token per row per forward pass, so a bound on tokens is a bound on rows per wave.
   const size_t wave_rows = options.max_tokens_per_forward > 0
                                ? static_cast<size_t>(std::max<int64_t>(1, options.max_tokens_per_forward))
                                : rows.size();
   for (size_t first = 0; first < rows.size(); first += wave_rows) {
     size_t last = std::min(rows.size(), first + wave_rows);
-    std::vector<Row> wave(std::make_move_iterator(rows.begin() + first), std::make_move_iterator(rows.begin() + last));
-    run_wave(prompts, wave, options, result, start);
+    std::vector<Row> wave(std::make_move_iterator(rows.begin() + first),
+                          std::make_move_iterator(rows.begin() + last));
+    Wave(model_, tokenizer_, options, stop_ids, prompts, wave, result, start).run();
     for (auto& row : wave) {
       result.generated_tokens += static_cast<int64_t>(row.completion.token_ids.size());
       result.completions.push_back(std::move(row.completion));
@@ -116,226 +420,6 @@ GenerationResult RolloutEngine::generate(const std::vector<std::vector<int64_t>>
   }
   result.timings.total = now_seconds() - start;
   return result;
-}
-
-void RolloutEngine::run_wave(const std::vector<std::vector<int64_t>>& prompts, std::vector<Row>& rows,
-                             const GenerationOptions& options, GenerationResult& result, double start_time) {
-  c10::InferenceMode inference_mode;
-  const torch::Device device = model_->device();
-  const int64_t row_count = static_cast<int64_t>(rows.size());
-  const int64_t cap = options.max_tokens_per_forward;
-
-  // Prompts to prefill: each distinct prompt once when sharing, else one per row.
-  std::vector<int64_t> prefill_prompts, row_to_prefill(rows.size());
-  for (size_t r = 0; r < rows.size(); ++r) {
-    bool shared = options.share_prompt_cache && !prefill_prompts.empty() &&
-                  prefill_prompts.back() == rows[r].prompt_index;
-    if (!shared) prefill_prompts.push_back(rows[r].prompt_index);
-    row_to_prefill[r] = static_cast<int64_t>(prefill_prompts.size()) - 1;
-  }
-  int64_t prompt_width = 0, max_new = 0;  // L: the common left-padded prompt length
-  for (int64_t p : prefill_prompts) prompt_width = std::max<int64_t>(prompt_width, prompts[p].size());
-  for (const auto& row : rows) max_new = std::max(max_new, row.limit);
-  const int64_t capacity = prompt_width + max_new;
-
-  // Per-row layout over `capacity` columns: ids, rotary positions and the key mask (true = a real token).
-  auto layout = [&](const std::vector<int64_t>& which) {
-    const int64_t n = static_cast<int64_t>(which.size());
-    std::vector<int64_t> ids(n * capacity, 0), positions(n * capacity, 0);
-    std::vector<uint8_t> mask(n * capacity, 0);
-    for (int64_t i = 0; i < n; ++i) {
-      const auto& prompt = prompts[which[i]];
-      const int64_t pad = prompt_width - static_cast<int64_t>(prompt.size());
-      for (int64_t j = 0; j < capacity; ++j) positions[i * capacity + j] = std::max<int64_t>(0, j - pad);
-      for (size_t t = 0; t < prompt.size(); ++t) {
-        ids[i * capacity + pad + t] = prompt[t];
-        mask[i * capacity + pad + t] = 1;
-      }
-    }
-    auto mask_tensor = torch::from_blob(mask.data(), {n, capacity}, torch::kUInt8).to(torch::kBool).to(device);
-    return std::make_tuple(torch::tensor(ids, torch::kLong).view({n, capacity}).to(device),
-                           torch::tensor(positions, torch::kLong).view({n, capacity}).to(device), mask_tensor);
-  };
-
-  // ---- Prefill: run each prompt once (in chunks bounded by `cap` tokens); logits of its last position.
-  double phase_start = now_seconds();
-  auto [prefill_ids, prefill_positions, prefill_mask] = layout(prefill_prompts);  // [U, capacity] each
-  const int64_t prefill_count = static_cast<int64_t>(prefill_prompts.size());
-  const int64_t chunk = cap > 0 ? std::max<int64_t>(1, cap / prompt_width) : prefill_count;
-  KVCache cache;
-  torch::Tensor logits;  // [rows in batch, V]
-  auto prompt_cols = torch::indexing::Slice(0, prompt_width);
-  if (options.use_kv_cache) {
-    std::vector<KVCache> chunk_caches;
-    std::vector<torch::Tensor> chunk_logits;
-    for (int64_t first = 0; first < prefill_count; first += chunk) {
-      int64_t n = std::min(chunk, prefill_count - first);
-      auto take = torch::indexing::Slice(first, first + n);
-      KVCache chunk_cache = model_->make_cache(n, capacity);
-      auto hidden = model_->hidden_states(prefill_ids.index({take, prompt_cols}),
-                                          prefill_positions.index({take, prompt_cols}),
-                                          prefill_mask.index({take, prompt_cols}), &chunk_cache);  // [n, L, D]
-      chunk_logits.push_back(model_->logits_from_hidden(hidden.select(1, prompt_width - 1)));  // [n, V]
-      chunk_caches.push_back(std::move(chunk_cache));
-    }
-    if (chunk_caches.size() > 1) {  // join the chunks' caches along the batch dimension
-      for (size_t layer = 0; layer < chunk_caches.front().keys.size(); ++layer) {
-        std::vector<torch::Tensor> keys, values;
-        for (auto& c : chunk_caches) {
-          keys.push_back(c.keys[layer]);
-          values.push_back(c.values[layer]);
-        }
-        chunk_caches.front().keys[layer] = torch::cat(keys);
-        chunk_caches.front().values[layer] = torch::cat(values);
-      }
-    }
-    cache = std::move(chunk_caches.front());
-    logits = torch::cat(chunk_logits);
-  }
-  result.prompt_tokens_processed += prefill_count * prompt_width;
-
-  // Rows of the batch, in batch order; the prefilled rows are duplicated for the G samples of each prompt.
-  std::vector<int64_t> batch_rows(rows.size());
-  for (int64_t r = 0; r < row_count; ++r) batch_rows[r] = r;
-  auto row_index = to_tensor(row_to_prefill, device);
-  auto batch_ids = prefill_ids.index_select(0, row_index);              // [A, capacity]
-  auto batch_positions = prefill_positions.index_select(0, row_index);  // [A, capacity]
-  auto batch_mask = prefill_mask.index_select(0, row_index);            // [A, capacity]
-  if (options.use_kv_cache) {
-    bool identity = prefill_count == row_count;
-    if (!identity) {
-      cache.reorder(row_index);
-      logits = logits.index_select(0, row_index);
-    }
-  }
-  synchronize(device);
-  result.timings.prefill += now_seconds() - phase_start;
-
-  StopStringMatcher stop_matcher(options.stop_strings);
-  const int64_t eos_id = options.eos_token_id >= 0 ? options.eos_token_id : eos_id_;
-  const int64_t sampleable_vocab = tokenizer_ != nullptr ? std::min(tokenizer_->vocab_size(), model_->config().vocab_size)
-                                                         : model_->config().vocab_size;
-  std::vector<int64_t> finished_in_batch;  // batch positions of finished rows not yet dropped
-  for (int64_t step = 0; step < max_new; ++step) {
-    const int64_t column = prompt_width + step;  // the column the token sampled now goes into
-
-    // ---- Forward without a cache: recompute every row's whole sequence (the benchmark baseline).
-    if (!options.use_kv_cache) {
-      phase_start = now_seconds();
-      const int64_t batch = static_cast<int64_t>(batch_rows.size());
-      const int64_t row_chunk = cap > 0 ? std::max<int64_t>(1, cap / column) : batch;
-      std::vector<torch::Tensor> parts;
-      auto cols = torch::indexing::Slice(0, column);
-      for (int64_t first = 0; first < batch; first += row_chunk) {
-        auto take = torch::indexing::Slice(first, std::min(batch, first + row_chunk));
-        auto hidden = model_->hidden_states(batch_ids.index({take, cols}), batch_positions.index({take, cols}),
-                                            batch_mask.index({take, cols}), nullptr);
-        parts.push_back(model_->logits_from_hidden(hidden.select(1, column - 1)));
-      }
-      logits = torch::cat(parts);
-      synchronize(device);
-      (step == 0 ? result.timings.prefill : result.timings.decode) += now_seconds() - phase_start;
-    }
-
-    // ---- Sample one token for every row in the batch.
-    phase_start = now_seconds();
-    torch::Tensor tokens;
-    // A model's vocabulary may be padded beyond the tokenizer's: those ids are never sampled (they have no text).
-    // The log-prob keeps its definition over the whole vocabulary, the one the trainer recomputes.
-    auto sample_logits = logits;
-    if (sampleable_vocab < logits.size(-1)) {
-      sample_logits = logits.to(torch::kFloat32).clone();
-      sample_logits.narrow(-1, sampleable_vocab, logits.size(-1) - sampleable_vocab)
-          .fill_(-std::numeric_limits<float>::infinity());
-    }
-    if (options.sampling.greedy()) {
-      tokens = sample_logits.argmax(-1);
-    } else {
-      std::vector<float> uniforms(batch_rows.size());
-      for (size_t i = 0; i < batch_rows.size(); ++i) uniforms[i] = next_uniform(rows[batch_rows[i]].rng);
-      tokens = sample_with_uniforms(filter_logits(sample_logits, options.sampling), torch::tensor(uniforms));
-    }
-    auto token_logprobs = sampling_logprobs(logits, tokens, options.sampling.temperature);
-    auto tokens_cpu = tokens.to(torch::kCPU);
-    auto logprobs_cpu = token_logprobs.to(torch::kCPU);
-    const int64_t* token_data = tokens_cpu.data_ptr<int64_t>();
-    const float* logprob_data = logprobs_cpu.data_ptr<float>();
-
-    bool any_active = false;
-    for (size_t i = 0; i < batch_rows.size(); ++i) {
-      Row& row = rows[batch_rows[i]];
-      if (row.finished) continue;
-      auto& completion = row.completion;
-      completion.token_ids.push_back(token_data[i]);
-      completion.logprobs.push_back(logprob_data[i]);
-      if (options.stop_at_eos && token_data[i] == eos_id) {
-        completion.finish_reason = FinishReason::kEos;
-        row.finished = true;
-      } else if (stop_matcher.active() && stop_matcher.matches(*tokenizer_, completion.token_ids)) {
-        completion.finish_reason = FinishReason::kStop;
-        row.finished = true;
-      } else if (static_cast<int64_t>(completion.token_ids.size()) >= row.limit) {
-        completion.finish_reason = FinishReason::kLength;
-        row.finished = true;
-      }
-      if (row.finished) {
-        completion.seconds = now_seconds() - start_time;
-        finished_in_batch.push_back(static_cast<int64_t>(i));
-      } else {
-        any_active = true;
-      }
-    }
-    result.timings.sampling += now_seconds() - phase_start;
-    if (!any_active) break;
-
-    // ---- Record the sampled tokens; drop finished rows once they are a noticeable share of the batch
-    // (dropping copies the cache, so it is batched).
-    phase_start = now_seconds();
-    batch_ids.index_put_({torch::indexing::Slice(), column}, tokens);
-    batch_mask.index_put_({torch::indexing::Slice(), column}, true);
-    auto next_tokens = tokens.unsqueeze(1);  // [A, 1]
-    const size_t batch_size = batch_rows.size();
-    if (!finished_in_batch.empty() && finished_in_batch.size() * 8 >= batch_size) {
-      std::vector<int64_t> keep, kept_rows;
-      for (size_t i = 0; i < batch_size; ++i) {
-        if (!rows[batch_rows[i]].finished) {
-          keep.push_back(static_cast<int64_t>(i));
-          kept_rows.push_back(batch_rows[i]);
-        }
-      }
-      auto keep_index = to_tensor(keep, device);
-      batch_ids = batch_ids.index_select(0, keep_index);
-      batch_positions = batch_positions.index_select(0, keep_index);
-      batch_mask = batch_mask.index_select(0, keep_index);
-      next_tokens = next_tokens.index_select(0, keep_index);
-      if (options.use_kv_cache) cache.reorder(keep_index);
-      batch_rows = std::move(kept_rows);
-      finished_in_batch.clear();
-    }
-    result.timings.sampling += now_seconds() - phase_start;
-
-    // ---- Forward one token per row through the cache.
-    if (options.use_kv_cache) {
-      phase_start = now_seconds();
-      auto positions = batch_positions.narrow(1, column, 1);  // [A, 1]
-      auto hidden = model_->hidden_states(next_tokens, positions, batch_mask.narrow(1, 0, column + 1), &cache);
-      logits = model_->logits_from_hidden(hidden.select(1, 0));  // [A, V]
-      synchronize(device);
-      result.timings.decode += now_seconds() - phase_start;
-    }
-  }
-
-  // ---- Text: decode once per completion; cut right after the stop string.
-  double text_start = now_seconds();
-  for (auto& row : rows) {
-    auto& completion = row.completion;
-    if (tokenizer_ == nullptr) continue;
-    std::vector<int64_t> visible = completion.token_ids;
-    if (completion.finish_reason == FinishReason::kEos && !visible.empty()) visible.pop_back();
-    completion.text = tokenizer_->decode(visible);
-    if (completion.finish_reason == FinishReason::kStop) completion.text = stop_matcher.cut_after(completion.text);
-  }
-  result.timings.sampling += now_seconds() - text_start;
 }
 
 }  // namespace grpo

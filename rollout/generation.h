@@ -18,7 +18,7 @@ struct GenerationOptions {
   SamplingParams sampling;
   std::vector<std::string> stop_strings;  // e.g. "</answer>": the completion ends once its text contains one
   bool stop_at_eos = true;                // the end-of-sequence token ends a completion (it is kept in token_ids)
-  int64_t eos_token_id = -1;              // -1: the tokenizer's eos, else the model config's
+  int64_t eos_token_id = -1;  // -1: the tokenizer's eos and the config's eos ids (extra_eos_token_ids too)
   int64_t max_tokens_per_forward = 0;     // memory bound: tokens (rows x columns) per forward pass; 0 = no bound
   uint64_t seed = 0;                      // completion (p, g) draws from its own generator seeded by (seed, p, g)
   // Switches for benchmarks and tests; the defaults are the fast path.

@@ -33,7 +33,8 @@ Transformer make_model(const ModelConfig& config) {
   return model;
 }
 
-const std::vector<std::vector<int64_t>> kPrompts = {{1, 5, 9}, {1, 7, 3, 8, 8, 4, 20}, {1}, {1, 30, 31, 32, 33}};
+const std::vector<std::vector<int64_t>> kPrompts = {
+    {1, 5, 9}, {1, 7, 3, 8, 8, 4, 20}, {1}, {1, 30, 31, 32, 33}};
 
 // Greedy decoding by full recomputation, one prompt at a time, no cache, no padding.
 std::vector<int64_t> naive_greedy(Transformer& model, std::vector<int64_t> sequence, int64_t new_tokens) {
@@ -100,7 +101,8 @@ TEST(RolloutEngine, LogprobsEqualTeacherForcedForwardPass) {
     auto log_probs = torch::log_softmax(logits.squeeze(0) / 0.7, -1);
     ASSERT_EQ(completion.logprobs.size(), completion.token_ids.size());
     for (size_t t = 0; t < completion.token_ids.size(); ++t) {
-      float expected = log_probs[prompt_length - 1 + static_cast<int64_t>(t)][completion.token_ids[t]].item<float>();
+      float expected =
+          log_probs[prompt_length - 1 + static_cast<int64_t>(t)][completion.token_ids[t]].item<float>();
       EXPECT_NEAR(completion.logprobs[t], expected, 1e-5) << "token " << t;
     }
   }
@@ -187,6 +189,41 @@ TEST(RolloutEngine, FinishReasonsAndLengthLimit) {
     EXPECT_LE(c.token_ids.size(), 10u);
     EXPECT_EQ(c.finish_reason == FinishReason::kEos, !c.token_ids.empty() && c.token_ids.back() == eos);
   }
+}
+
+// config.json's eos_token_id may be a list: its later ids (extra_eos_token_ids) end completions as the first
+// does.
+TEST(RolloutEngine, ExtraEosTokenIdsFromTheConfigEndCompletions) {
+  ModelConfig config = rollout_config();
+  auto free_run = RolloutEngine(make_model(config), nullptr).generate(kPrompts, greedy_options(10));
+  std::vector<bool> produced(config.vocab_size, false);
+  for (const auto& c : free_run.completions) {
+    for (int64_t token : c.token_ids) produced[token] = true;
+  }
+  const int64_t unused = std::find(produced.begin(), produced.end(), false) - produced.begin();
+  ASSERT_LT(unused, config.vocab_size) << "greedy decoding produced every id";
+  // The 4th token of prompt 1 ends completions only as an extra id; the first id is one never produced.
+  const auto& reference = free_run.completions[1].token_ids;
+  const int64_t extra = reference[3];
+  const size_t first_extra = std::find(reference.begin(), reference.end(), extra) - reference.begin();
+  config.eos_token_id = unused;
+  config.extra_eos_token_ids = {extra};
+  RolloutEngine engine(make_model(config), nullptr);
+  auto options = greedy_options(10);
+  options.stop_at_eos = true;
+  EXPECT_EQ(engine.end_token_ids(options),
+            (std::vector<int64_t>{std::min(unused, extra), std::max(unused, extra)}));
+  auto stopped = engine.generate(kPrompts, options);
+  const auto& completion = stopped.completions[1];
+  EXPECT_EQ(completion.finish_reason, FinishReason::kEos);
+  ASSERT_EQ(completion.token_ids.size(), first_extra + 1);
+  EXPECT_EQ(completion.token_ids.back(), extra);
+  for (const auto& c : stopped.completions) {
+    EXPECT_EQ(c.finish_reason == FinishReason::kEos, c.token_ids.back() == extra);
+  }
+  options.eos_token_id = unused;  // an explicit end token replaces the config's list
+  EXPECT_EQ(engine.end_token_ids(options), (std::vector<int64_t>{unused}));
+  EXPECT_EQ(engine.generate(kPrompts, options).completions[1].finish_reason, FinishReason::kLength);
 }
 
 TEST(RolloutEngine, ContextBoundsTheLength) {
