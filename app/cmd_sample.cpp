@@ -18,6 +18,7 @@
 #include "datasets/prompt_template.h"
 #include "logs/terminal_text.h"
 #include "rollout/engine.h"
+#include "rollout/generation_options.h"
 #include "trainer/prompt_encoding.h"
 
 namespace grpo::app {
@@ -106,18 +107,11 @@ void run_sample(const SampleArguments& arguments, const GlobalOptions& global) {
     prompt_ids.push_back(encode_prompt(*loaded.tokenizer, prompts.back()));
   }
 
-  GenerationOptions options;
-  options.num_samples = arguments.num_samples;
-  options.max_new_tokens = arguments.max_new_tokens;
-  options.sampling.temperature = arguments.temperature;
-  options.sampling.top_k = arguments.top_k;
-  options.sampling.top_p = arguments.top_p;
-  options.sampling.min_p = arguments.min_p;
-  options.stop_strings = arguments.stop;
-  options.max_tokens_per_forward = arguments.max_tokens_per_forward;
-  options.seed = global.seed;
+  const SamplingParams sampling{arguments.temperature, arguments.top_k, arguments.top_p, arguments.min_p};
   RolloutEngine engine(loaded.model, loaded.tokenizer.get());
-  const GenerationResult generated = engine.generate(prompt_ids, options);
+  const GenerationResult generated = engine.generate(
+      prompt_ids, generation_options(arguments.num_samples, arguments.max_new_tokens, sampling,
+                                     arguments.stop, arguments.max_tokens_per_forward, global.seed));
 
   int64_t shown_prompt = -1;
   for (const Completion& completion : generated.completions) {

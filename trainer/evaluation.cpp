@@ -11,6 +11,7 @@
 #include "rewards/answer_extraction.h"
 #include "rewards/reward_set.h"
 #include "rollout/engine.h"
+#include "rollout/generation_options.h"
 #include "trainer/majority_vote.h"
 #include "trainer/prompt_encoding.h"
 
@@ -170,12 +171,6 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
     prompts.push_back(std::move(ids));
   }
 
-  GenerationOptions generation;
-  generation.max_new_tokens = options.max_new_tokens;
-  generation.stop_strings = options.stop_strings;
-  generation.max_tokens_per_forward = options.max_tokens_per_forward;
-  generation.seed = options.seed;
-
   std::vector<ProblemOutcome> outcomes(problems.size());
   EvalResult result;
   result.n_problems = static_cast<int64_t>(problems.size());
@@ -183,10 +178,10 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
   result.prefill = options.prefill;
 
   // Greedy: pass@1, format rate, length, examples.
-  GenerationOptions greedy = generation;
-  greedy.num_samples = 1;
-  greedy.sampling.temperature = 0.0;
-  const GenerationResult greedy_result = engine.generate(prompts, greedy);
+  const SamplingParams greedy{0.0};  // temperature 0
+  const GenerationResult greedy_result =
+      engine.generate(prompts, generation_options(1, options.max_new_tokens, greedy, options.stop_strings,
+                                                  options.max_tokens_per_forward, options.seed));
   const std::vector<RewardInput> greedy_inputs =
       reward_inputs(tokenizer, greedy_result, problems, rendered, options.prefill, prefill_ids);
   const std::vector<bool> greedy_correct = correctness_of(correctness, greedy_inputs);
@@ -210,11 +205,12 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
 
   // k samples per problem: mean accuracy, pass@k, maj@k.
   if (options.k > 0) {
-    GenerationOptions sampled = generation;
-    sampled.num_samples = options.k;
-    sampled.sampling.temperature = options.temperature;
-    sampled.sampling.top_p = options.top_p;
-    const GenerationResult sampled_result = engine.generate(prompts, sampled);
+    SamplingParams sampling;
+    sampling.temperature = options.temperature;
+    sampling.top_p = options.top_p;
+    const GenerationResult sampled_result = engine.generate(
+        prompts, generation_options(options.k, options.max_new_tokens, sampling, options.stop_strings,
+                                    options.max_tokens_per_forward, options.seed));
     const std::vector<RewardInput> sampled_inputs =
         reward_inputs(tokenizer, sampled_result, problems, rendered, options.prefill, prefill_ids);
     const std::vector<bool> sampled_correct = correctness_of(correctness, sampled_inputs);

@@ -13,6 +13,7 @@
 #include "model/device.h"
 #include "model/model_dir.h"
 #include "rewards/reward_registry.h"
+#include "rollout/generation_options.h"
 #include "trainer/advantages.h"
 #include "trainer/checkpoint.h"
 #include "trainer/evaluation.h"
@@ -252,17 +253,10 @@ std::vector<GrpoTrainer::Group> GrpoTrainer::sample_groups(std::vector<Example> 
     groups[i].prompt_ids.insert(groups[i].prompt_ids.end(), prefill_ids.begin(), prefill_ids.end());
     prompts.push_back(groups[i].prompt_ids);
   }
-  GenerationOptions options;
-  options.num_samples = config_.num_generations;
-  options.max_new_tokens = config_.max_completion_length;
-  options.sampling.temperature = config_.temperature;
-  options.sampling.top_p = config_.top_p;
-  options.sampling.top_k = config_.top_k;
-  options.sampling.min_p = config_.min_p;
-  options.stop_strings = config_.stop_strings;
-  options.max_tokens_per_forward = config_.max_tokens_per_forward;
-  options.seed = seed;
-  auto result = engine_->generate(prompts, options);
+  const SamplingParams sampling{config_.temperature, config_.top_k, config_.top_p, config_.min_p};
+  auto result = engine_->generate(prompts, generation_options(config_.num_generations, config_.max_completion_length,
+                                                              sampling, config_.stop_strings,
+                                                              config_.max_tokens_per_forward, seed));
   for (auto& completion : result.completions) {
     groups[completion.prompt_index].completions.push_back(std::move(completion));
   }
