@@ -76,7 +76,9 @@ EvalProblems read_problems(const EvalArguments& arguments, const GlobalOptions& 
   options.fields.question_field = arguments.question_field;
   options.fields.answer_field = arguments.answer_field;
   options.max_rows = arguments.n;
-  read.problems = load_examples(arguments.data, options).examples;
+  LoadedExamples loaded = load_examples(arguments.data, options);
+  if (loaded.report.unreadable_golds > 0) fmt::print(stderr, "grpo: {}\n", loaded.report.summary());
+  read.problems = std::move(loaded.examples);
   read.default_reward = "accuracy";
   return read;
 }

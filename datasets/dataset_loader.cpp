@@ -25,6 +25,14 @@ std::string LoadReport::summary() const {
     text += fmt::format("; {} bad row{} skipped (first: {})", skipped, skipped == 1 ? "" : "s",
                         first_problems.empty() ? "?" : first_problems.front());
   }
+  if (unreadable_golds > 0) {
+    text += fmt::format(
+        "\nwarning: {} row{} of {} {} a gold answer that does not read as an answer, so the accuracy reward "
+        "scores every completion 0 there (name the field that holds the final answer with --answer-field); "
+        "first: {}",
+        unreadable_golds, unreadable_golds == 1 ? "" : "s", path, unreadable_golds == 1 ? "has" : "have",
+        first_unreadable_golds.empty() ? "?" : first_unreadable_golds.front());
+  }
   return text;
 }
 
@@ -49,7 +57,14 @@ LoadedExamples load_examples(const std::filesystem::path& path, const LoadOption
         mapping = recognise_fields(row.fields, options.fields, where);
         report.mapping = mapping->describe();
       }
-      loaded.examples.push_back(make_example(std::move(row), *mapping));
+      std::string gold_warning;
+      loaded.examples.push_back(make_example(std::move(row), *mapping, &gold_warning));
+      if (!gold_warning.empty()) {
+        ++report.unreadable_golds;
+        if (report.first_unreadable_golds.size() < kProblemsKept) {
+          report.first_unreadable_golds.push_back(std::move(gold_warning));
+        }
+      }
     } catch (const Error& e) {
       // The first good row decides the mapping; when it cannot, the fields must be named (or the row
       // skipped).

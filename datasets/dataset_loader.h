@@ -26,8 +26,11 @@ struct LoadReport {
   size_t rows = 0;                          // examples loaded
   size_t skipped = 0;                       // bad rows skipped (only with skip_bad_rows)
   std::vector<std::string> first_problems;  // the messages of the first few skipped rows
+  size_t unreadable_golds = 0;              // rows whose gold answer does not read as an answer (kept)
+  std::vector<std::string> first_unreadable_golds;  // "where: field 'answer' holds ...: why", the first few
 
-  // "train.jsonl: 7473 rows, gsm8k (question <- 'question', ...); 2 bad rows skipped (first: ...)"
+  // "train.jsonl: 7473 rows, gsm8k (question <- 'question', ...); 2 bad rows skipped (first: ...)", then a
+  // warning line when gold answers do not read as answers (the accuracy reward would score those rows 0).
   std::string summary() const;
 };
 

@@ -135,7 +135,7 @@ FieldMapping recognise_fields(const nlohmann::json& row, const FieldOptions& opt
   return mapping;
 }
 
-Example make_example(RawRow&& raw, const FieldMapping& mapping) {
+Example make_example(RawRow&& raw, const FieldMapping& mapping, std::string* gold_warning) {
   nlohmann::json& row = raw.fields;
   Example example;
   example.id = raw.id;
@@ -196,6 +196,12 @@ Example make_example(RawRow&& raw, const FieldMapping& mapping) {
     if (example.answer.empty()) {
       fail("{}: no gold answer in field '{}' (read as {}): {}", where, *answer_field, mapping.answer_format,
            snippet(*text));
+    }
+    if (gold_warning != nullptr) {
+      if (auto reason = unreadable_gold_reason(example.answer)) {
+        *gold_warning = fmt::format("{}: field '{}' holds {}: {}", where, *answer_field,
+                                    snippet(example.answer), *reason);
+      }
     }
   }
   // Keep the source's own question/answer text when it differs from what the fields now say.

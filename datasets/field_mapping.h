@@ -36,8 +36,10 @@ struct FieldMapping {
 FieldMapping recognise_fields(const nlohmann::json& first_row, const FieldOptions& options,
                               const std::string& where);
 
-// Row -> Example. Throws "where: what is wrong" (a missing field lists the fields the row has).
-Example make_example(RawRow&& row, const FieldMapping& mapping);
+// Row -> Example. Throws "where: what is wrong" (a missing field lists the fields the row has). When the gold
+// answer does not read as an answer (see unreadable_gold_reason), *gold_warning (if given) gets "where: field
+// 'NAME' holds ...: why"; else it is left empty.
+Example make_example(RawRow&& row, const FieldMapping& mapping, std::string* gold_warning = nullptr);
 
 // "a, b, c": a row's field names, for error messages.
 std::string field_names(const nlohmann::json& row);

@@ -3,6 +3,8 @@
 #include <cctype>
 
 #include "rewards/answer_extraction.h"
+#include "rewards/answer_normalization.h"
+#include "rewards/text_scan.h"
 
 namespace grpo {
 
@@ -38,6 +40,35 @@ std::string extract_gold(std::string_view text, const std::string& format) {
     if (format == "boxed") return {};
   }
   return trim(text);
+}
+
+std::optional<std::string> unreadable_gold_reason(std::string_view gold) {
+  const std::string cleaned = clean_answer(gold);
+  if (parse_answer_number(cleaned)) return std::nullopt;
+  if (text::trim(gold).find('\n') != std::string_view::npos)
+    return "it spans several lines (a worked solution?)";
+  const size_t colon = cleaned.find(':');
+  if (colon != std::string::npos && colon > 0) {
+    std::string_view label = text::trim(std::string_view(cleaned).substr(0, colon));
+    bool words_only = !label.empty();
+    for (char c : label) words_only = words_only && (text::is_ascii_letter(c) || c == ' ');
+    if (words_only && parse_answer_number(text::trim(std::string_view(cleaned).substr(colon + 1)))) {
+      return "a label stands before the answer (give the answer alone)";
+    }
+  }
+  int words = 0;  // runs of three or more ASCII letters that are not LaTeX commands
+  for (size_t i = 0; i < cleaned.size();) {
+    size_t j = i;
+    while (j < cleaned.size() && text::is_ascii_letter(cleaned[j])) ++j;
+    if (j == i) {
+      ++i;
+      continue;
+    }
+    if (j - i >= 3 && (i == 0 || cleaned[i - 1] != '\\')) ++words;
+    i = j;
+  }
+  if (words >= 6) return "it reads as prose (" + std::to_string(words) + " words), not as an answer";
+  return std::nullopt;
 }
 
 }  // namespace grpo

@@ -17,6 +17,11 @@ std::optional<std::string> gsm8k_final_answer(std::string_view text);
 // nothing.
 std::string extract_gold(std::string_view text, const std::string& format);
 
+// Why a gold answer (as extracted) would make the accuracy reward score every completion 0, or nullopt when
+// it reads as an answer: it spans several lines (a worked solution), puts a label before a number ("A: 18"),
+// or reads as prose (six or more words). Numbers, expressions and short text answers ("\text{Evelyn}") pass.
+std::optional<std::string> unreadable_gold_reason(std::string_view gold);
+
 // Leading and trailing whitespace removed.
 std::string trim(std::string_view text);
 

@@ -135,17 +135,29 @@ std::optional<std::string> extract_hash_answer(std::string_view text) {
 
 namespace {
 
-// Reads an unsigned number at text[i]: digits with optional thousands groups (",ddd"), an optional ".digits",
-// or ".digits" alone. Returns the end, or i when no number starts there.
+// The length of a thousands separator followed by exactly three digits at text[j]: 4 for ",ddd", 6 for
+// LaTeX's
+// "{,}ddd"; 0 when there is none.
+size_t thousands_group_length(std::string_view text, size_t j) {
+  const size_t separator = text.compare(j, 1, ",") == 0 ? 1 : text.compare(j, 3, "{,}") == 0 ? 3 : 0;
+  if (separator == 0) return 0;
+  const size_t digits = j + separator;
+  if (digits + 3 > text.size()) return 0;
+  for (size_t k = digits; k < digits + 3; ++k) {
+    if (!is_digit(text[k])) return 0;
+  }
+  if (digits + 3 < text.size() && is_digit(text[digits + 3])) return 0;
+  return separator + 3;
+}
+
+// Reads an unsigned number at text[i]: digits with optional thousands groups (",ddd" or LaTeX's "{,}ddd"), an
+// optional ".digits", or ".digits" alone. Returns the end, or i when no number starts there.
 size_t scan_number(std::string_view text, size_t i) {
   size_t j = i;
   size_t first_group = 0;
   while (j < text.size() && is_digit(text[j])) ++j, ++first_group;
   if (first_group > 0 && first_group <= 3) {
-    while (j + 3 < text.size() && text[j] == ',' && is_digit(text[j + 1]) && is_digit(text[j + 2]) &&
-           is_digit(text[j + 3]) && (j + 4 >= text.size() || !is_digit(text[j + 4]))) {
-      j += 4;
-    }
+    while (size_t group = thousands_group_length(text, j)) j += group;
   }
   if (j + 1 < text.size() && text[j] == '.' && is_digit(text[j + 1])) {
     ++j;

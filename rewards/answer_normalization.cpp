@@ -50,6 +50,11 @@ std::string clean_answer(std::string_view in) {
   };
   while (i < in.size()) {
     char c = in[i];
+    if (in.compare(i, 3, "{,}") == 0) {  // LaTeX's comma without math spacing: "10{,}000" is 10,000
+      out += ',';
+      i += 3;
+      continue;
+    }
     if (c == '\\') {
       size_t j = i + 1;
       if (j < in.size() && is_ascii_letter(in[j])) {

@@ -136,6 +136,40 @@ TEST(MalformedInput, SkipOptionSkipsBadRowsAndCountsThem) {
   EXPECT_CONTAINS(loaded.report.summary(), "3 bad rows skipped");
 }
 
+// A gold answer that does not read as an answer is kept, but the load names its row and field: the accuracy
+// reward would otherwise score every completion 0 on it without a word.
+TEST(MalformedInput, GoldAnswersThatDoNotReadAsAnswersAreNamedAtLoadTime) {
+  TempDir dir;
+  auto path = dir / "data.jsonl";
+  write_text(
+      path,
+      "{\"question\": \"q1\", \"answer\": \"18\"}\n"
+      "{\"question\": \"q2\", \"answer\": \"A: 18\"}\n"
+      "{\"question\": \"q3\", \"answer\": \"First add the two numbers, then divide the sum by three\"}\n"
+      "{\"question\": \"q4\", \"answer\": \"10{,}000\"}\n"
+      "{\"question\": \"q5\", \"answer\": \"\\\\text{Monday and Friday}\"}\n"
+      "{\"question\": \"q6\", \"answer\": \"\\\\frac{\\\\sqrt{3}}{2}\"}\n");
+  LoadedExamples loaded = load_examples(path);
+  ASSERT_EQ(loaded.examples.size(), 6u);
+  EXPECT_EQ(loaded.report.unreadable_golds, 2u);
+  ASSERT_EQ(loaded.report.first_unreadable_golds.size(), 2u);
+  EXPECT_CONTAINS(loaded.report.first_unreadable_golds[0], "data.jsonl:2: field 'answer' holds \"A: 18\"");
+  EXPECT_CONTAINS(loaded.report.first_unreadable_golds[0], "a label stands before the answer");
+  EXPECT_CONTAINS(loaded.report.first_unreadable_golds[1], "data.jsonl:3: field 'answer'");
+  EXPECT_CONTAINS(loaded.report.first_unreadable_golds[1], "reads as prose");
+  EXPECT_CONTAINS(loaded.report.summary(), "warning: 2 rows of");
+  EXPECT_CONTAINS(loaded.report.summary(), "accuracy reward scores every completion 0");
+  EXPECT_EQ(loaded.examples[1].answer, "A: 18");  // kept as it is: only the warning is new
+
+  write_text(path, "{\"question\": \"q\", \"solution\": \"Add them.\\nThen halve the sum.\"}\n");
+  LoadOptions options;
+  options.fields.answer_field = "solution";
+  LoadedExamples worked = load_examples(path, options);
+  ASSERT_EQ(worked.report.first_unreadable_golds.size(), 1u);
+  EXPECT_CONTAINS(worked.report.first_unreadable_golds[0], "field 'solution'");
+  EXPECT_CONTAINS(worked.report.first_unreadable_golds[0], "several lines");
+}
+
 TEST(MalformedInput, SkipOptionStillRefusesAFileOfOnlyBadRows) {
   TempDir dir;
   auto path = dir / "data.jsonl";

@@ -73,6 +73,7 @@ TEST(ShippedData, Gsm8kTestDropsThousandsSeparatorsAndKeepsSigns) {
   EXPECT_EQ(loaded.examples[146].answer, "2125");  // "#### 2,125"
   EXPECT_EQ(loaded.examples[489].answer, "-10");   // "#### -10"
   EXPECT_EQ(loaded.examples.back().answer, "14");
+  EXPECT_EQ(loaded.report.unreadable_golds, 0u) << loaded.report.summary();
 }
 
 TEST(ShippedData, Math500TakesTheAnswerFieldAndKeepsEveryOtherField) {
@@ -91,6 +92,8 @@ TEST(ShippedData, Math500TakesTheAnswerFieldAndKeepsEveryOtherField) {
   EXPECT_EQ(loaded.examples[1].answer, "p - q");
   EXPECT_EQ(loaded.examples[100].answer, "145^\\circ");
   EXPECT_EQ(loaded.examples[499].answer, "106^\\circ");
+  // Every MATH-500 gold reads as an answer (short text answers such as \\text{Evelyn} included).
+  EXPECT_EQ(loaded.report.unreadable_golds, 0u) << loaded.report.summary();
 }
 
 TEST(ShippedData, Math500BoxedSolutionsGiveTheSameGoldAsTheAnswerField) {

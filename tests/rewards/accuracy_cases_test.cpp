@@ -52,6 +52,13 @@ const std::vector<AccuracyCase> kCases = {
     {"<answer>1000</answer>", "1,000", 1},
     {"<answer>1,234,567</answer>", "1234567", 1},
     {"<answer>12,34</answer>", "1234", 0},
+    // LaTeX's thousands separator {,} (MATH gold answers such as 10{,}000), in the gold and in completions.
+    {"<answer>10000</answer>", "10{,}000", 1},
+    {"<answer>10,000</answer>", "10{,}000", 1},
+    {"<answer>10001</answer>", "10{,}000", 0},
+    {"\\boxed{1{,}234{,}567}", "1234567", 1},
+    {"so it costs 1{,}500 dollars", "1500", 1},
+    {"<answer>3{,}14</answer>", "314", 0},  // a decimal comma is not a thousands group
     {"<answer>$18</answer>", "18", 1},
     {"<answer>\\$18.00</answer>", "18", 1},
     {"<answer>\xE2\x82\xAC"

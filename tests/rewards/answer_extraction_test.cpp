@@ -36,6 +36,8 @@ TEST(AnswerExtraction, HashAndLastNumber) {
   EXPECT_EQ(extract_last_number("10-3"), "3");
   EXPECT_EQ(extract_last_number("half is 3/4."), "3/4");
   EXPECT_EQ(extract_last_number("1,2,3"), "3");
+  EXPECT_EQ(extract_last_number("about 10{,}000 people"), "10{,}000");
+  EXPECT_EQ(extract_last_number("1{,}23"), "23");
   EXPECT_EQ(extract_last_number("value .5"), ".5");
   EXPECT_EQ(extract_last_number("none"), std::nullopt);
 }
@@ -72,6 +74,8 @@ TEST(AnswerNormalization, CleansMarkupAndReadsNumbers) {
   auto n = parse_answer_number(clean_answer("-\\$1,234.50 USD"));
   ASSERT_TRUE(n);
   EXPECT_EQ(to_string(*n), "-1234.5");
+  EXPECT_EQ(clean_answer("10{,}000"), "10,000");
+  EXPECT_EQ(to_string(*parse_answer_number(clean_answer("\\$1{,}234{,}567.5"))), "1234567.5");
   EXPECT_FALSE(parse_answer_number("1,2"));
   EXPECT_FALSE(parse_answer_number("2k"));
   EXPECT_FALSE(parse_answer_number("3\\sqrt{2}"));
