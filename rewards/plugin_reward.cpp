@@ -1,7 +1,9 @@
 #include "rewards/plugin_reward.h"
 
+#include <cxxabi.h>
 #include <dlfcn.h>
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <array>
 #include <chrono>
@@ -23,8 +25,10 @@ struct PluginReward::Loaded {
   const grpo_reward_plugin* plugin = nullptr;
   void* state = nullptr;
   bool created = false;
+  bool cancelled =
+      false;  // a score() call was cancelled: the state may be half-updated, so destroy() is skipped
   ~Loaded() {
-    if (created && plugin->destroy) plugin->destroy(state);
+    if (created && !cancelled && plugin->destroy) plugin->destroy(state);
     if (library) dlclose(library);
   }
 };
@@ -50,8 +54,23 @@ struct PluginCall {
   std::string exception;
   std::mutex mutex;
   std::condition_variable finished_signal;
-  bool finished = false;
+  bool finished = false;  // the plugin returned (results are valid)
+  bool ended = false;     // the worker thread is done, returned or cancelled
 };
+
+// Marks the call ended when the worker leaves its function, by return or by cancellation (glibc unwinds a
+// cancelled thread, running destructors).
+struct EndedSignal {
+  PluginCall& call;
+  ~EndedSignal() {
+    std::lock_guard<std::mutex> lock(call.mutex);
+    call.ended = true;
+    call.finished_signal.notify_all();
+  }
+};
+
+// How long a cancelled call gets to reach a cancellation point (sleep, read, poll, wait...) and end.
+constexpr double kCancelGraceSeconds = 2.0;
 
 }  // namespace
 
@@ -162,11 +181,18 @@ std::vector<RewardResult> PluginReward::score(const std::vector<RewardInput>& ba
 
   std::shared_ptr<Loaded> loaded = loaded_;
   std::thread worker([call, loaded] {
+    // Cancellation is allowed only inside the plugin's score(), never in grpo's own code around it.
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, nullptr);
+    EndedSignal ended{*call};
     int status = 0;
     std::string exception;
     try {
+      pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, nullptr);
       status = loaded->plugin->score(loaded->state, call->inputs.data(), call->inputs.size(),
                                      call->outputs.data(), call->error.data(), call->error.size());
+      pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, nullptr);
+    } catch (const abi::__forced_unwind&) {
+      throw;  // cancellation: unwind to the end of the thread
     } catch (const std::exception& e) {
       status = -1;
       exception = e.what();
@@ -174,28 +200,41 @@ std::vector<RewardResult> PluginReward::score(const std::vector<RewardInput>& ba
       status = -1;
       exception = "an unknown C++ exception";
     }
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, nullptr);
     std::lock_guard<std::mutex> lock(call->mutex);
     call->status = status;
     call->exception = std::move(exception);
     call->finished = true;
-    call->finished_signal.notify_all();
   });
   {
     std::unique_lock<std::mutex> lock(call->mutex);
     if (timeout_seconds_ > 0) {
       auto limit = std::chrono::duration<double>(timeout_seconds_);
-      if (!call->finished_signal.wait_for(lock, limit, [&] { return call->finished; })) {
-        lock.unlock();
-        worker.detach();
+      if (!call->finished_signal.wait_for(lock, limit, [&] { return call->ended; })) {
+        // Cancel the call: a plugin waiting in a system call (sleep, I/O, a condition variable) stops there.
+        // One that computes without ever reaching a cancellation point cannot be stopped from outside.
         hung_ = true;
+        loaded_->cancelled = true;
+        pthread_cancel(worker.native_handle());
+        const bool stopped = call->finished_signal.wait_for(
+            lock, std::chrono::duration<double>(kCancelGraceSeconds), [&] { return call->ended; });
+        lock.unlock();
+        if (stopped) {
+          worker.join();
+        } else {
+          worker.detach();  // it holds its own references to the call and the library
+        }
         fail(
             "plugin reward '{}' ({}) did not finish a batch of {} within {} s (raise --reward-timeout if it "
             "is "
-            "just slow)",
-            name_, path_, batch.size(), timeout_seconds_);
+            "just slow); {}",
+            name_, path_, batch.size(), timeout_seconds_,
+            stopped ? "its call was cancelled"
+                    : "its thread could not be cancelled (it never reaches a cancellation point) and runs on "
+                      "until the process exits");
       }
     } else {
-      call->finished_signal.wait(lock, [&] { return call->finished; });
+      call->finished_signal.wait(lock, [&] { return call->ended; });
     }
   }
   worker.join();

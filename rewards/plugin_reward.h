@@ -22,7 +22,8 @@ class PluginReward : public RewardFunction {
  public:
   // Loads the library and creates the reward; throws grpo::Error naming the path and what is wrong.
   // A score() call that takes longer than timeout_seconds (<= 0: no limit) fails, and the plugin is not
-  // called again (its thread cannot be stopped, so it is left to finish on its own).
+  // called again: its thread is cancelled (it ends at its next cancellation point: sleep, I/O, a wait) and
+  // joined, and destroy() is skipped. Only a call that computes without ever reaching one is left running.
   PluginReward(const PluginSpec& spec, double timeout_seconds);
   ~PluginReward() override;
   std::string name() const override { return name_; }

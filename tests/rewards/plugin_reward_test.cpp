@@ -132,6 +132,31 @@ TEST(PluginReward, AHangingPluginTimesOutAndIsNotCalledAgain) {
   EXPECT_NE(second.find("did not finish an earlier batch"), std::string::npos) << second;
 }
 
+size_t thread_count() {
+  size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++count;
+  return count;
+}
+
+// The timed-out call is cancelled where it waits (the plugin sleeps) and its thread ends: nothing is left
+// running in the trainer, even under the default-score policy that keeps the run going.
+TEST(PluginReward, ATimedOutCallIsCancelledAndLeavesNoThreadBehind) {
+  RewardOptions options;
+  options.timeout_seconds = 0.2;
+  options.on_failure = RewardFailurePolicy::default_score;
+  std::vector<std::string> warnings;
+  options.warn = [&](const std::string& message) { warnings.push_back(message); };
+  auto hangs = make_reward("plugin:" + plugin_path("faulty_reward_plugin") + ":hangs", options);
+  const size_t before = thread_count();
+  std::vector<RewardInput> batch(2);
+  std::vector<RewardResult> results = hangs->score(batch);
+  ASSERT_EQ(results.size(), 2u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("its call was cancelled"), std::string::npos) << warnings[0];
+  EXPECT_EQ(thread_count(), before);
+  hangs.reset();  // unloading after a cancelled call skips destroy() and must not crash
+}
+
 TEST(PluginReward, DefaultScorePolicyWarnsAndContinues) {
   RewardOptions options;
   options.on_failure = RewardFailurePolicy::default_score;
