@@ -12,6 +12,8 @@
 
 #include "app/command.h"
 #include "core/error.h"
+#include "core/malloc_tuning.h"
+#include "core/openmp_wait_policy.h"
 #include "model/device.h"
 
 namespace grpo::app {
@@ -25,6 +27,9 @@ CommandRegistration::CommandRegistration(const char* name, int order, AddCommand
 }  // namespace grpo::app
 
 int main(int argc, char** argv) {
+  // First: may start the program again (core/openmp_wait_policy.h); then before any tensor is allocated.
+  grpo::use_passive_openmp_wait_policy(argv);
+  grpo::keep_freed_memory_in_process();
   using namespace grpo::app;
   CommandContext context;
   CLI::App app{

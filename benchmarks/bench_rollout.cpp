@@ -23,6 +23,8 @@
 #include "benchmarks/decode_step_profile.h"
 #include "benchmarks/matmul_speed.h"
 #include "core/error.h"
+#include "core/malloc_tuning.h"
+#include "core/openmp_wait_policy.h"
 #include "model/config.h"
 #include "model/device.h"
 #include "model/model_dir.h"
@@ -473,6 +475,8 @@ int run_benchmark(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  grpo::use_passive_openmp_wait_policy(argv);  // as grpo does: see core/openmp_wait_policy.h
+  grpo::keep_freed_memory_in_process();        // and core/malloc_tuning.h
   Options options;
 #ifdef GRPO_SOURCE_DIR
   const fs::path source_dir = GRPO_SOURCE_DIR;

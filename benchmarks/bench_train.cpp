@@ -30,6 +30,8 @@
 #include "benchmarks/bench_timing.h"
 #include "benchmarks/matmul_speed.h"
 #include "core/error.h"
+#include "core/malloc_tuning.h"
+#include "core/openmp_wait_policy.h"
 #include "model/config.h"
 #include "model/device.h"
 #include "model/model_dir.h"
@@ -606,6 +608,8 @@ int run_benchmark(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  grpo::use_passive_openmp_wait_policy(argv);  // as grpo does: see core/openmp_wait_policy.h
+  grpo::keep_freed_memory_in_process();        // and core/malloc_tuning.h
   Options options;
   options.reference_dir = fs::path(GRPO_SOURCE_DIR) / "scripts" / "reference";
   CLI::App app{
