@@ -2,6 +2,7 @@
 // line (encode, decode, info).
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <iostream>
 #include <iterator>
@@ -18,10 +19,14 @@
 namespace grpo::app {
 namespace {
 
+constexpr const char* kModelHelp =
+    "A model directory (tokenizer.json, else tokenizer.model, else vocab.json + merges.txt) or a tokenizer "
+    "file";
+
 std::string describe(const Tokenizer& tokenizer) {
-  std::string text =
-      fmt::format("vocabulary {}; unk {}, bos {}, eos {}, pad {}", tokenizer.vocab_size(), tokenizer.unk_id(),
-                  tokenizer.bos_id(), tokenizer.eos_id(), tokenizer.pad_id());
+  std::string text = fmt::format("{}, vocabulary {}; unk {}, bos {}, eos {}, pad {}", tokenizer.kind(),
+                                 tokenizer.vocab_size(), tokenizer.unk_id(), tokenizer.bos_id(),
+                                 tokenizer.eos_id(), tokenizer.pad_id());
   std::string specials;
   for (const auto& piece : tokenizer.special_tokens()) {
     specials += fmt::format("{}{} = {}", specials.empty() ? "" : ", ", piece, tokenizer.piece_to_id(piece));
@@ -97,32 +102,76 @@ void add_train(CLI::App& tokenizer, CommandContext& context) {
   });
 }
 
+std::string ids_line(const Tokenizer& tokenizer, const std::vector<int64_t>& ids, bool pieces) {
+  std::string line;
+  for (int64_t id : ids) {
+    if (!line.empty()) line += ' ';
+    line += pieces ? tokenizer.id_to_piece(id) : std::to_string(id);
+  }
+  return line;
+}
+
+// --jsonl: one {"text": ...} per line of standard input -> one {"ids": [...]} per line of standard output.
+void encode_jsonl(const Tokenizer& tokenizer, bool add_special_tokens) {
+  std::string line;
+  for (size_t number = 1; std::getline(std::cin, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    nlohmann::json row;
+    try {
+      row = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& error) {
+      fail("standard input line {} is not JSON ({}); --jsonl reads one {{\"text\": ...}} object per line",
+           number, error.what());
+    }
+    if (!row.is_object() || !row.contains("text") || !row["text"].is_string()) {
+      fail(
+          "standard input line {} has no \"text\" string; --jsonl reads one {{\"text\": ...}} object per "
+          "line",
+          number);
+    }
+    const std::string text = row["text"].get<std::string>();
+    const auto ids = add_special_tokens ? tokenizer.encode_with_special_tokens(text) : tokenizer.encode(text);
+    fmt::print("{}\n", nlohmann::json{{"ids", ids}}.dump());
+  }
+}
+
 void add_encode(CLI::App& tokenizer, CommandContext& context) {
   struct Arguments {
     std::string model;
     std::string text;
     bool pieces = false;
+    bool jsonl = false;
+    bool add_special_tokens = false;
   };
   auto arguments = std::make_shared<Arguments>();
   CLI::App* encode = tokenizer.add_subcommand("encode", "Print the token ids (or pieces) of a text");
-  encode->add_option("--model", arguments->model, "A tokenizer .model file or a model directory")->required();
+  encode->add_option("--model", arguments->model, kModelHelp)->required();
   encode->add_option("text", arguments->text, "The text (default: standard input, less its final line end)");
   encode->add_flag("--pieces", arguments->pieces, "Print pieces instead of ids");
+  encode->add_flag(
+      "--jsonl", arguments->jsonl,
+      "Read one {\"text\": ...} per line of standard input, write one {\"ids\": [...]} per line");
+  encode->add_flag(
+      "--add-special-tokens", arguments->add_special_tokens,
+      "Add the special tokens the tokenizer puts around a text (bos, ...), as transformers does");
   encode->callback([arguments, &context] {
     context.action = [arguments] {
       const auto tokenizer = load_tokenizer(arguments->model);
+      if (arguments->jsonl) {
+        if (!arguments->text.empty() || arguments->pieces)
+          fail("--jsonl reads standard input and prints ids: give no text and no --pieces");
+        encode_jsonl(*tokenizer, arguments->add_special_tokens);
+        return;
+      }
       std::string text = arguments->text;
       if (text.empty()) {
         text = read_standard_input();
         if (!text.empty() && text.back() == '\n') text.pop_back();  // the line end `echo` adds
         if (!text.empty() && text.back() == '\r') text.pop_back();
       }
-      std::string line;
-      for (int64_t id : tokenizer->encode(text)) {
-        if (!line.empty()) line += ' ';
-        line += arguments->pieces ? tokenizer->id_to_piece(id) : std::to_string(id);
-      }
-      fmt::print("{}\n", line);
+      const auto ids = arguments->add_special_tokens ? tokenizer->encode_with_special_tokens(text)
+                                                     : tokenizer->encode(text);
+      fmt::print("{}\n", ids_line(*tokenizer, ids, arguments->pieces));
     };
   });
 }
@@ -134,7 +183,7 @@ void add_decode(CLI::App& tokenizer, CommandContext& context) {
   };
   auto arguments = std::make_shared<Arguments>();
   CLI::App* decode = tokenizer.add_subcommand("decode", "Print the text of token ids");
-  decode->add_option("--model", arguments->model, "A tokenizer .model file or a model directory")->required();
+  decode->add_option("--model", arguments->model, kModelHelp)->required();
   decode->add_option("ids", arguments->ids, "Token ids (default: read from standard input)");
   decode->callback([arguments, &context] {
     context.action = [arguments] {
@@ -161,7 +210,7 @@ void add_decode(CLI::App& tokenizer, CommandContext& context) {
 void add_info(CLI::App& tokenizer, CommandContext& context) {
   auto model = std::make_shared<std::string>();
   CLI::App* info = tokenizer.add_subcommand("info", "Print a tokenizer's vocabulary size and special ids");
-  info->add_option("--model", *model, "A tokenizer .model file or a model directory")->required();
+  info->add_option("--model", *model, kModelHelp)->required();
   info->callback([model, &context] {
     context.action = [model] { fmt::print("{}\n{}\n", *model, describe(*load_tokenizer(*model))); };
   });

@@ -8,6 +8,7 @@ PACKAGES=(
   build-essential cmake pkg-config git
   libtorch-dev libopenblas0-openmp libgloo-dev
   libsentencepiece-dev sentencepiece
+  libonig-dev libicu-dev
   libfmt-dev libcli11-dev libgtest-dev
   nlohmann-json3-dev
   zlib1g-dev

@@ -114,6 +114,17 @@ int64_t SentencePieceTokenizer::piece_to_id(const std::string& piece) const {
   return sentencepiece_library().piece_to_id(model_, piece.data(), piece.size());
 }
 
+std::string SentencePieceTokenizer::join_continuation(const std::string& preceding,
+                                                      const std::vector<int64_t>& continuation_ids,
+                                                      const std::string& text) const {
+  if (preceding.empty() || continuation_ids.empty() || text.empty()) return preceding + text;
+  static const std::string word_start = "\xE2\x96\x81";  // SentencePiece's "▁"
+  const std::string first_piece = id_to_piece(continuation_ids.front());
+  const bool starts_word = first_piece.compare(0, word_start.size(), word_start) == 0;
+  const bool space_present = text.front() == ' ' || preceding.back() == ' ';
+  return starts_word && !space_present ? preceding + " " + text : preceding + text;
+}
+
 int SentencePieceTokenizer::piece_type(int64_t id) const {
   if (id < 0 || id >= vocab_size_) return 0;
   return sentencepiece_library().piece_type(model_, static_cast<int32_t>(id));

@@ -35,6 +35,11 @@ class SentencePieceTokenizer : public Tokenizer {
   int64_t pad_id() const override { return pad_id_; }
   int64_t unk_id() const override { return unk_id_; }
   std::vector<std::string> special_tokens() const override { return special_tokens_; }
+  std::string kind() const override { return "SentencePiece"; }
+  // Restores the word-boundary space a continuation whose first piece starts a word ("▁red") loses when
+  // decoded on its own ("<think> the stack is" + "red" -> "<think> the stack is red").
+  std::string join_continuation(const std::string& preceding, const std::vector<int64_t>& continuation_ids,
+                                const std::string& continuation_text) const override;
 
   bool is_control(int64_t id) const;
   bool is_user_defined(int64_t id) const;

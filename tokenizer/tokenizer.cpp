@@ -3,29 +3,58 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "tokenizer/huggingface/huggingface_tokenizer.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
 
 namespace grpo {
 
 namespace fs = std::filesystem;
 
+std::vector<int64_t> Tokenizer::encode_with_special_tokens(const std::string& text) const {
+  std::vector<int64_t> ids;
+  if (bos_id() >= 0) ids.push_back(bos_id());
+  const std::vector<int64_t> body = encode(text);
+  ids.insert(ids.end(), body.begin(), body.end());
+  return ids;
+}
+
+std::string Tokenizer::join_continuation(const std::string& preceding, const std::vector<int64_t>&,
+                                         const std::string& continuation_text) const {
+  return preceding + continuation_text;
+}
+
+namespace {
+
+std::unique_ptr<Tokenizer> load_file(const fs::path& file) {
+  const std::string name = file.filename().string();
+  const std::string extension = file.extension().string();
+  if (name == "vocab.json" || name == "merges.txt") {
+    return HuggingFaceTokenizer::from_gpt2_files(file.parent_path() / "vocab.json",
+                                                 file.parent_path() / "merges.txt");
+  }
+  if (extension == ".json") return HuggingFaceTokenizer::from_tokenizer_json(file);
+  return SentencePieceTokenizer::from_file(file);
+}
+
+}  // namespace
+
 std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& directory_or_file) {
   std::error_code ec;
-  if (!fs::is_directory(directory_or_file, ec)) return SentencePieceTokenizer::from_file(directory_or_file);
+  if (!fs::is_directory(directory_or_file, ec)) return load_file(directory_or_file);
 
-  const fs::path model_file = directory_or_file / "tokenizer.model";
-  if (fs::exists(model_file, ec)) return SentencePieceTokenizer::from_file(model_file);
-  if (fs::exists(directory_or_file / "tokenizer.json", ec)) {
-    fail(
-        "model directory '{}' has tokenizer.json but no tokenizer.model: only SentencePiece tokenizers are "
-        "supported; use a model that ships tokenizer.model, or train one with "
-        "`grpo tokenizer train --out {}`",
-        directory_or_file.string(), model_file.string());
+  const fs::path& directory = directory_or_file;
+  if (fs::exists(directory / "tokenizer.json", ec))
+    return HuggingFaceTokenizer::from_tokenizer_json(directory / "tokenizer.json");
+  if (fs::exists(directory / "tokenizer.model", ec))
+    return SentencePieceTokenizer::from_file(directory / "tokenizer.model");
+  if (fs::exists(directory / "vocab.json", ec) && fs::exists(directory / "merges.txt", ec)) {
+    return HuggingFaceTokenizer::from_gpt2_files(directory / "vocab.json", directory / "merges.txt");
   }
   fail(
-      "model directory '{}' has no tokenizer.model; copy a SentencePiece model there or train one with "
-      "`grpo tokenizer train --out {}`",
-      directory_or_file.string(), model_file.string());
+      "model directory '{}' has no tokenizer (tokenizer.json, tokenizer.model, or vocab.json + merges.txt); "
+      "copy the "
+      "model's tokenizer files there, or train a SentencePiece model with `grpo tokenizer train --out {}`",
+      directory.string(), (directory / "tokenizer.model").string());
 }
 
 }  // namespace grpo

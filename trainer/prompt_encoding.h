@@ -1,5 +1,4 @@
-// Prompt text -> the token ids the model is given: bos (when the tokenizer has one) followed by the encoded
-// text.
+// Prompt text -> the token ids the model is given, and a completion joined back to a forced prefix.
 #pragma once
 
 #include <cstdint>
@@ -10,13 +9,14 @@
 
 namespace grpo {
 
-// [bos] + tokenizer.encode(text); no bos when tokenizer.bos_id() < 0.
+// tokenizer.encode_with_special_tokens(text): [bos] + ids for SentencePiece (no bos when it has none); what
+// the post-processor / tokenizer_config.json adds for a tokenizer.json.
 std::vector<int64_t> encode_prompt(const Tokenizer& tokenizer, const std::string& text);
 
-// The text a model "wrote" when `prefill` was forced before its completion: prefill + completion, restoring the
-// word-boundary space SentencePiece drops when a completion whose first piece starts a word ("▁red") is decoded
-// on its own ("<think> the stack is" + "red" -> "<think> the stack is red").
+// The text a model "wrote" when `prefill` was forced before its completion: prefill + completion, with the
+// word-boundary space a SentencePiece completion loses restored (Tokenizer::join_continuation).
 std::string completion_after_prefill(const Tokenizer& tokenizer, const std::string& prefill,
-                                     const std::vector<int64_t>& completion_ids, const std::string& completion_text);
+                                     const std::vector<int64_t>& completion_ids,
+                                     const std::string& completion_text);
 
 }  // namespace grpo

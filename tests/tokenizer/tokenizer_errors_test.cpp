@@ -77,15 +77,17 @@ TEST(TokenizerErrors, CorruptModelsAreNamedNotCrashed) {
   EXPECT_GT(load_tokenizer(temp / "valid.model")->vocab_size(), 0);
 }
 
-TEST(TokenizerErrors, ModelDirectoryWithoutTokenizerModel) {
+TEST(TokenizerErrors, ModelDirectoryWithoutTokenizer) {
   testing::TempDir temp;
   std::string message = load_error(temp.path());
-  EXPECT_TRUE(contains(message, "'" + temp.path().string() + "' has no tokenizer.model")) << message;
+  EXPECT_TRUE(
+      contains(message, "'" + temp.path().string() + "' has no tokenizer (tokenizer.json, tokenizer.model"))
+      << message;
   EXPECT_TRUE(contains(message, "grpo tokenizer train")) << message;
 
   testing::write_text(temp / "tokenizer.json", "{}");
   message = load_error(temp.path());
-  EXPECT_TRUE(contains(message, "has tokenizer.json but no tokenizer.model")) << message;
+  EXPECT_TRUE(contains(message, (temp / "tokenizer.json").string() + " has no \"model\" object")) << message;
 }
 
 TEST(SentencePieceLibrary, SearchOrderAndBuildLocation) {
