@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "tokenizer/huggingface/huggingface_tokenizer.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
+#include "tokenizer/tokenizer_config.h"
 
 namespace grpo {
 
@@ -43,17 +44,21 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& directory_or_file) {
   if (!fs::is_directory(directory_or_file, ec)) return load_file(directory_or_file);
 
   const fs::path& directory = directory_or_file;
-  if (fs::exists(directory / "tokenizer.json", ec))
-    return HuggingFaceTokenizer::from_tokenizer_json(directory / "tokenizer.json");
+  // tokenizer_config.json's special tokens and add_bos/add_eos win over tokenizer.json's, as in transformers.
+  const auto config = [&directory] { return find_tokenizer_config(directory).value_or(TokenizerConfig{}); };
+  if (fs::exists(directory / "tokenizer.json", ec)) {
+    return HuggingFaceTokenizer::from_tokenizer_json(directory / "tokenizer.json", config());
+  }
   if (fs::exists(directory / "tokenizer.model", ec))
     return SentencePieceTokenizer::from_file(directory / "tokenizer.model");
   if (fs::exists(directory / "vocab.json", ec) && fs::exists(directory / "merges.txt", ec)) {
-    return HuggingFaceTokenizer::from_gpt2_files(directory / "vocab.json", directory / "merges.txt");
+    return HuggingFaceTokenizer::from_gpt2_files(directory / "vocab.json", directory / "merges.txt",
+                                                 config());
   }
   fail(
       "model directory '{}' has no tokenizer (tokenizer.json, tokenizer.model, or vocab.json + merges.txt); "
-      "copy the "
-      "model's tokenizer files there, or train a SentencePiece model with `grpo tokenizer train --out {}`",
+      "copy the model's tokenizer files there, or train a SentencePiece model with `grpo tokenizer train "
+      "--out {}`",
       directory.string(), (directory / "tokenizer.model").string());
 }
 

@@ -64,9 +64,9 @@ TEST(HuggingFaceTokenizer, MergesInRankOrderAndAddedTokens) {
   EXPECT_EQ(tokenizer->join_continuation("x", {3, 4}, tokenizer->decode({3, 4})), "x ab");
 }
 
-TEST(HuggingFaceTokenizer, SpecialTokenSettingsOverrideTheFile) {
+TEST(HuggingFaceTokenizer, TokenizerConfigOverridesTheFile) {
   testing::TempDir temp;
-  SpecialTokenSettings settings;
+  TokenizerConfig settings;
   settings.eos_token = "<|end|>";
   settings.add_bos_token = false;
   settings.add_eos_token = true;
@@ -90,6 +90,26 @@ TEST(HuggingFaceTokenizer, ModelDirectoryPrefersTokenizerJson) {
   fs::remove(temp / "tokenizer.json");
   testing::expect_mentions(testing::error_of([&] { load_tokenizer(temp.path()); }),
                            {"SentencePiece model", "tokenizer.model"});
+}
+
+// Real model directories: tokenizer_config.json decides the special tokens, as in transformers.
+TEST(HuggingFaceTokenizer, RealDirectoriesUseTheirTokenizerConfig) {
+  const fs::path data = testing::shared_data_dir();
+  if (data.empty()) GTEST_SKIP() << "../shared/data is absent";
+  const auto qwen3 = load_tokenizer(data / "tokenizers" / "qwen3");
+  EXPECT_EQ(qwen3->encode("Hello world"), (std::vector<int64_t>{9707, 1879}));
+  EXPECT_EQ(qwen3->eos_id(), 151645);  // <|im_end|>
+  EXPECT_EQ(qwen3->pad_id(), 151643);  // <|endoftext|>
+  EXPECT_EQ(qwen3->bos_id(), -1);
+  EXPECT_EQ(qwen3->encode_with_special_tokens("Hello world"), (std::vector<int64_t>{9707, 1879}));
+  EXPECT_EQ(qwen3->vocab_size(), 151669);
+  EXPECT_EQ(qwen3->piece_to_id("<think>"), 151667);
+  // DeepSeek-V3's config asks for a bos its tokenizer.json does not add.
+  const auto deepseek = load_tokenizer(data / "tokenizers" / "deepseek_v3");
+  const auto bare = load_tokenizer(data / "tokenizers" / "deepseek_v3" / "tokenizer.json");
+  EXPECT_EQ(deepseek->bos_id(), 0);
+  EXPECT_EQ(deepseek->encode_with_special_tokens("Hi"), (std::vector<int64_t>{0, bare->encode("Hi").front()}));
+  EXPECT_EQ(bare->encode_with_special_tokens("Hi"), bare->encode("Hi"));
 }
 
 TEST(HuggingFaceTokenizer, Gpt2VocabAndMerges) {

@@ -44,13 +44,14 @@ HuggingFaceTokenizer::HuggingFaceTokenizer() = default;
 HuggingFaceTokenizer::~HuggingFaceTokenizer() = default;
 
 std::unique_ptr<HuggingFaceTokenizer> HuggingFaceTokenizer::from_tokenizer_json(
-    const fs::path& file, const SpecialTokenSettings& settings) {
+    const fs::path& file, const TokenizerConfig& config) {
   require_file(file, "tokenizer file");
-  return from_json_text(read_file(file), file.string(), settings);
+  return from_json_text(read_file(file), file.string(), config);
 }
 
-std::unique_ptr<HuggingFaceTokenizer> HuggingFaceTokenizer::from_json_text(
-    const std::string& text, const std::string& source, const SpecialTokenSettings& settings) {
+std::unique_ptr<HuggingFaceTokenizer> HuggingFaceTokenizer::from_json_text(const std::string& text,
+                                                                           const std::string& source,
+                                                                           const TokenizerConfig& config) {
   const json spec =
       parse_json_file_text(text, source, "a tokenizer.json is the JSON file Hugging Face tokenizers write");
   if (!spec.is_object() || !spec.contains("model") || !spec["model"].is_object()) {
@@ -65,12 +66,13 @@ std::unique_ptr<HuggingFaceTokenizer> HuggingFaceTokenizer::from_json_text(
   tokenizer->post_processor_ = hf::make_post_processor(spec.value("post_processor", json()), source);
   tokenizer->decoder_ = hf::make_decoder(spec.value("decoder", json()), source);
   tokenizer->added_tokens_ = hf::parse_added_tokens(spec.value("added_tokens", json()), source);
-  tokenizer->finish(settings);
+  tokenizer->finish(config);
   return tokenizer;
 }
 
-std::unique_ptr<HuggingFaceTokenizer> HuggingFaceTokenizer::from_gpt2_files(
-    const fs::path& vocab_json, const fs::path& merges_txt, const SpecialTokenSettings& settings) {
+std::unique_ptr<HuggingFaceTokenizer> HuggingFaceTokenizer::from_gpt2_files(const fs::path& vocab_json,
+                                                                            const fs::path& merges_txt,
+                                                                            const TokenizerConfig& config) {
   require_file(vocab_json, "GPT-2 vocabulary");
   require_file(merges_txt, "GPT-2 merges file");
   const json vocab_spec = parse_json_file_text(read_file(vocab_json), vocab_json.string(),
@@ -110,7 +112,7 @@ std::unique_ptr<HuggingFaceTokenizer> HuggingFaceTokenizer::from_gpt2_files(
     token.normalized = true;
     tokenizer->added_tokens_.push_back(token);
   }
-  SpecialTokenSettings gpt2 = settings;
+  TokenizerConfig gpt2 = config;
   if (end_of_text >= 0 && !gpt2.bos_token) gpt2.bos_token = "<|endoftext|>";
   if (end_of_text >= 0 && !gpt2.eos_token) gpt2.eos_token = "<|endoftext|>";
   tokenizer->finish(gpt2);
@@ -130,7 +132,7 @@ int64_t HuggingFaceTokenizer::id_of_setting(const std::optional<std::string>& to
   return id;
 }
 
-void HuggingFaceTokenizer::finish(const SpecialTokenSettings& settings) {
+void HuggingFaceTokenizer::finish(const TokenizerConfig& settings) {
   vocab_size_ = model_->size();
   for (const auto& token : added_tokens_) vocab_size_ = std::max(vocab_size_, token.id + 1);
   added_index_by_id_.assign(static_cast<size_t>(vocab_size_), -1);

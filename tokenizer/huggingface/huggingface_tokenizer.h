@@ -14,6 +14,7 @@
 
 #include "tokenizer/huggingface/added_tokens.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_config.h"
 
 namespace grpo {
 
@@ -25,27 +26,22 @@ class PostProcessor;
 class Decoder;
 }  // namespace hf
 
-// What a model directory's tokenizer_config.json says about special tokens (it wins over tokenizer.json, as
-// in transformers). Unset fields keep what tokenizer.json implies.
-struct SpecialTokenSettings {
-  std::optional<std::string> bos_token, eos_token, pad_token, unk_token;
-  std::optional<bool> add_bos_token, add_eos_token;
-};
-
 class HuggingFaceTokenizer : public Tokenizer {
  public:
   // Throws grpo::Error naming the file when it is missing, malformed, or uses a component grpo lacks.
+  // `config` (a model directory's tokenizer_config.json) wins over the file for special tokens and
+  // add_bos/add_eos, as in transformers; its unset fields keep what the file implies.
   static std::unique_ptr<HuggingFaceTokenizer> from_tokenizer_json(const std::filesystem::path& file,
-                                                                   const SpecialTokenSettings& settings = {});
+                                                                   const TokenizerConfig& config = {});
   // `source` names the text's origin in error messages.
   static std::unique_ptr<HuggingFaceTokenizer> from_json_text(const std::string& text,
                                                               const std::string& source,
-                                                              const SpecialTokenSettings& settings = {});
+                                                              const TokenizerConfig& config = {});
   // GPT-2's files: byte-level BPE with GPT-2's regex; `<|endoftext|>` (when in the vocabulary) is a special
   // token.
   static std::unique_ptr<HuggingFaceTokenizer> from_gpt2_files(const std::filesystem::path& vocab_json,
                                                                const std::filesystem::path& merges_txt,
-                                                               const SpecialTokenSettings& settings = {});
+                                                               const TokenizerConfig& config = {});
   ~HuggingFaceTokenizer() override;
 
   std::vector<int64_t> encode(const std::string& text) const override;
@@ -68,7 +64,7 @@ class HuggingFaceTokenizer : public Tokenizer {
 
  private:
   HuggingFaceTokenizer();
-  void finish(const SpecialTokenSettings& settings);
+  void finish(const TokenizerConfig& config);
   void encode_text(const std::string& text, bool at_text_start, std::vector<int64_t>& ids) const;
   int64_t id_of_setting(const std::optional<std::string>& token, const char* name) const;
 
