@@ -1,10 +1,11 @@
-// `grpo init DIR`: a new model directory (config.json, model.safetensors, tokenizer.model) with a random
-// initialisation, from a size preset or explicit sizes.
+// `grpo init DIR`: a new model directory (config.json, model.safetensors and the tokenizer's files) with a
+// random initialisation, from a size preset, a real family's shape (qwen3-0.6b, ...) or explicit sizes.
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -14,6 +15,8 @@
 #include "core/files.h"
 #include "model/model_dir.h"
 #include "model/model_summary.h"
+#include "model/presets.h"
+#include "model/tokenizer_files.h"
 #include "tokenizer/tokenizer.h"
 
 namespace grpo::app {
@@ -24,7 +27,7 @@ namespace fs = std::filesystem;
 struct InitArguments {
   std::string directory;
   std::string preset = "tiny";
-  std::string model_type = "llama";
+  std::string model_type;  // empty: the preset's (llama for the generic sizes)
   std::string tokenizer;
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;
@@ -44,30 +47,85 @@ struct InitArguments {
 
 constexpr int64_t kDefaultVocabSize = 8000;  // `grpo tokenizer train`'s default
 
-// The directory may be absent, empty, or hold only the tokenizer.model that init will use (trained into it
-// first); anything else is only overwritten with --force.
+// The directory may be absent, empty, or hold only the tokenizer files init will use (put there first);
+// anything else is only overwritten with --force.
 void check_destination(const fs::path& directory, bool force, bool uses_its_tokenizer) {
   if (!fs::exists(directory)) return;
   if (!fs::is_directory(directory))
     fail("'{}' exists and is not a directory; choose another path", directory.string());
+  const auto& tokenizer_files = tokenizer_file_names();
   std::string found;
   for (const auto& item : fs::directory_iterator(directory)) {
     const std::string name = item.path().filename().string();
-    if (name == "tokenizer.model" && uses_its_tokenizer) continue;
+    const bool tokenizer_file =
+        std::find(tokenizer_files.begin(), tokenizer_files.end(), name) != tokenizer_files.end();
+    if (tokenizer_file && uses_its_tokenizer) continue;
     found += (found.empty() ? "" : ", ") + name;
   }
   if (!found.empty() && !force) {
     fail(
         "'{}' is not empty (it holds {}); choose a new directory, or pass --force to overwrite the model "
-        "files "
-        "in it",
+        "files in it",
         directory.string(), found);
   }
 }
 
+// Where the tokenizer comes from: --tokenizer (a model or tokenizer directory, or one tokenizer file), else
+// the destination's own tokenizer files, else none.
+struct TokenizerSource {
+  fs::path load_from;    // what load_tokenizer reads; empty = no tokenizer
+  fs::path directory;    // whose tokenizer and generation files are copied (empty: only `single_file`)
+  fs::path single_file;  // a tokenizer file with a name of its own, copied under its standard name
+};
+
+TokenizerSource find_tokenizer_source(const std::string& option, const fs::path& destination) {
+  TokenizerSource source;
+  if (option.empty()) {
+    for (const char* name : {"tokenizer.json", "tokenizer.model", "vocab.json"}) {
+      if (fs::exists(destination / name)) source.load_from = source.directory = destination;
+    }
+    return source;
+  }
+  const fs::path path = fs::absolute(option).lexically_normal();
+  source.load_from = path;
+  if (fs::is_directory(path)) {
+    source.directory = path;
+    return source;
+  }
+  // A file under its standard name brings the files beside it (tokenizer_config.json holds the special tokens
+  // and the chat template); one named otherwise ("my.model") is copied alone.
+  const auto& names = tokenizer_file_names();
+  if (std::find(names.begin(), names.end(), path.filename().string()) != names.end()) {
+    source.directory = path.parent_path();
+  } else {
+    source.single_file = path;
+  }
+  return source;
+}
+
+// "my.model" -> tokenizer.model, "qwen.json" -> tokenizer.json.
+std::string standard_tokenizer_name(const fs::path& file) {
+  return file.extension() == ".model" ? "tokenizer.model" : "tokenizer.json";
+}
+
+bool is_family_preset(const std::string& preset) {
+  for (const auto& known : model_presets()) {
+    if (known.name == preset) return known.family;
+  }
+  return false;
+}
+
 ModelConfig build_config(const InitArguments& arguments, int64_t vocab_size) {
   ModelConfig config = preset_config(arguments.preset, vocab_size);
-  config.model_type = arguments.model_type;
+  if (!arguments.model_type.empty()) {
+    if (is_family_preset(arguments.preset) && arguments.model_type != config.model_type) {
+      fail(
+          "--model-type {} contradicts --preset {} (a {} model); leave --model-type out, or use a generic "
+          "preset",
+          arguments.model_type, arguments.preset, config.model_type);
+    }
+    config.model_type = arguments.model_type;
+  }
   if (arguments.hidden_size > 0) {
     // MLP width follows as Llama sizes it (8/3 of hidden, rounded up to a multiple of 32) unless given.
     config.hidden_size = arguments.hidden_size;
@@ -85,7 +143,7 @@ ModelConfig build_config(const InitArguments& arguments, int64_t vocab_size) {
   if (arguments.max_positions > 0) config.max_position_embeddings = arguments.max_positions;
   if (arguments.rope_theta > 0) config.rope_theta = arguments.rope_theta;
   if (arguments.rms_norm_eps > 0) config.rms_norm_eps = arguments.rms_norm_eps;
-  config.tie_word_embeddings = arguments.tie_embeddings;
+  if (arguments.tie_embeddings) config.tie_word_embeddings = true;  // family presets are tied already
   config.torch_dtype = arguments.dtype;
   return config;
 }
@@ -93,29 +151,26 @@ ModelConfig build_config(const InitArguments& arguments, int64_t vocab_size) {
 void run_init(const InitArguments& arguments, const GlobalOptions& global) {
   fs::path directory = fs::absolute(arguments.directory).lexically_normal();
   if (!directory.has_filename()) directory = directory.parent_path();  // "models/tiny/"
-  // The tokenizer: --tokenizer FILE (copied in), else one already in the directory, else none.
-  const fs::path own_tokenizer = directory / "tokenizer.model";
-  fs::path tokenizer_file;
-  if (!arguments.tokenizer.empty()) {
-    tokenizer_file = fs::absolute(arguments.tokenizer).lexically_normal();
-  } else if (fs::exists(own_tokenizer)) {
-    tokenizer_file = own_tokenizer;
-  }
-  check_destination(directory, arguments.force, tokenizer_file == own_tokenizer);
-  int64_t vocab_size = arguments.vocab_size > 0 ? arguments.vocab_size : kDefaultVocabSize;
+  const TokenizerSource source = find_tokenizer_source(arguments.tokenizer, directory);
+  check_destination(directory, arguments.force, source.directory == directory);
+  // The vocabulary: --vocab-size, else a family preset's own (padded beyond its tokenizer as published), else
+  // the tokenizer's, else the default.
+  const bool family = is_family_preset(arguments.preset);
+  int64_t vocab_size = arguments.vocab_size > 0 ? arguments.vocab_size
+                       : family                 ? preset_config(arguments.preset, 0).vocab_size
+                                                : kDefaultVocabSize;
   std::unique_ptr<Tokenizer> tokenizer;
-  if (!tokenizer_file.empty()) {
-    tokenizer = load_tokenizer(tokenizer_file);
-    if (arguments.vocab_size > 0 && arguments.vocab_size < tokenizer->vocab_size()) {
-      fail(
-          "--vocab-size {} is smaller than the tokenizer's vocabulary ({} pieces in '{}'); leave it out to "
-          "take "
-          "the tokenizer's size",
-          arguments.vocab_size, tokenizer->vocab_size(), tokenizer_file.string());
+  if (!source.load_from.empty()) {
+    tokenizer = load_tokenizer(source.load_from);
+    if (vocab_size < tokenizer->vocab_size() && (arguments.vocab_size > 0 || family)) {
+      fail("{} {} is smaller than the tokenizer's vocabulary ({} tokens in '{}'); {}",
+           arguments.vocab_size > 0 ? "--vocab-size" : "--preset " + arguments.preset + "'s vocabulary",
+           vocab_size, tokenizer->vocab_size(), source.load_from.string(),
+           arguments.vocab_size > 0 ? "leave it out to take the tokenizer's size"
+                                    : "give --vocab-size, or the tokenizer of the preset's family");
     }
-    if (arguments.vocab_size == 0) vocab_size = tokenizer->vocab_size();
+    if (arguments.vocab_size == 0 && !family) vocab_size = tokenizer->vocab_size();
   }
-
   ModelConfig config = build_config(arguments, vocab_size);
   if (tokenizer) {
     config.bos_token_id = tokenizer->bos_id();
@@ -136,10 +191,13 @@ void run_init(const InitArguments& arguments, const GlobalOptions& global) {
     target = directory.parent_path() / fmt::format(".{}.init-{}", directory.filename().string(), ::getpid());
     fs::remove_all(target);
   }
+  std::vector<std::string> copied;
   try {
     save_model(*model, target);
-    if (tokenizer && tokenizer_file != own_tokenizer) {
-      write_file_atomically(target / "tokenizer.model", read_file(tokenizer_file));
+    if (!source.directory.empty()) copied = copy_tokenizer_files(source.directory, target);
+    if (!source.single_file.empty()) {
+      copied.push_back(standard_tokenizer_name(source.single_file));
+      write_file_atomically(target / copied.back(), read_file(source.single_file));
     }
     if (fresh) rename_atomically(target, directory);  // an empty directory there is replaced
   } catch (...) {
@@ -154,9 +212,15 @@ void run_init(const InitArguments& arguments, const GlobalOptions& global) {
              human_bytes(bytes_per_value * static_cast<double>(parameters)), config.torch_dtype);
   if (tokenizer) {
     auto id = [](int64_t value) { return value < 0 ? std::string("none") : std::to_string(value); };
-    fmt::print("  tokenizer: {} pieces (bos {}, eos {}, pad {}) from {}\n", tokenizer->vocab_size(),
+    fmt::print("  tokenizer: {} tokens (bos {}, eos {}, pad {}) from {}{}\n", tokenizer->vocab_size(),
                id(tokenizer->bos_id()), id(tokenizer->eos_id()), id(tokenizer->pad_id()),
-               tokenizer_file.string());
+               source.load_from.string(),
+               copied.empty() ? "" : fmt::format("; copied {}", fmt::join(copied, ", ")));
+    if (config.vocab_size > tokenizer->vocab_size()) {
+      fmt::print(
+          "  embedding rows {}..{} have no token (padding, as the family's checkpoints): never sampled\n",
+          tokenizer->vocab_size(), config.vocab_size - 1);
+    }
   } else {
     fmt::print("  no tokenizer yet: train one with `grpo tokenizer train --vocab-size {} --out {}`\n",
                vocab_size, (fs::path(arguments.directory) / "tokenizer.model").string());
@@ -166,30 +230,36 @@ void run_init(const InitArguments& arguments, const GlobalOptions& global) {
 
 void add_init_command(CLI::App& app, CommandContext& context) {
   auto arguments = std::make_shared<InitArguments>();
+  std::string preset_help = "Sizes or a real family's shape; the options below override single sizes:";
+  std::vector<std::string> preset_names;
+  for (const auto& preset : model_presets()) {
+    preset_help += fmt::format("\n  {}: {}", preset.name, preset.description);
+    preset_names.push_back(preset.name);
+  }
   CLI::App* init = app.add_subcommand(
       "init",
-      "Create a new model directory (Hugging Face layout: config.json, model.safetensors, tokenizer.model) "
-      "with\n"
-      "random weights, from a size preset or explicit sizes. Examples:\n"
+      "Create a new model directory (Hugging Face layout: config.json, model.safetensors, the tokenizer's "
+      "files)\n"
+      "with random weights, from a size preset, a real family's shape or explicit sizes. Examples:\n"
       "  grpo init models/tiny --tokenizer my.model            (the tokenizer sets the vocabulary)\n"
+      "  grpo init models/q3 --preset qwen3-tiny --tokenizer QWEN3_DIR   (Qwen3 architecture and tokenizer)\n"
       "  grpo init models/small --preset small --model-type qwen2 --vocab-size 4000\n"
       "  grpo init models/custom --hidden-size 256 --layers 6 --heads 8 --kv-heads 2 --vocab-size 8000");
   init->add_option("directory", arguments->directory, "The model directory to create")->required();
-  init->add_option(
-          "--preset", arguments->preset,
-          "Sizes: tiny (hidden 128, 4 layers: 0.74M + 256 per vocabulary entry, ~1M at vocab 1000), "
-          "small (hidden 384, 6 layers: 9.4M + 768 per entry), base (hidden 768, 8 layers: 50.4M + 1536 "
-          "per entry); the options below override single sizes")
-      ->check(CLI::IsMember({"tiny", "small", "base"}))
+  init->add_option("--preset", arguments->preset, preset_help)
+      ->check(CLI::IsMember(preset_names))
       ->capture_default_str();
-  init->add_option("--model-type", arguments->model_type, "llama, or qwen2 (q/k/v biases)")
-      ->check(CLI::IsMember(ModelConfig::supported_model_types()))
-      ->capture_default_str();
+  init->add_option("--model-type", arguments->model_type,
+                   "llama, qwen2 (q/k/v biases) or qwen3 (q/k norms); default: the preset's (llama for tiny, "
+                   "small, base)")
+      ->check(CLI::IsMember(ModelConfig::supported_model_types()));
   init->add_option(
           "--tokenizer", arguments->tokenizer,
-          "A SentencePiece .model to copy in as tokenizer.model; its vocabulary and bos/eos/pad ids are "
-          "used (default: DIR/tokenizer.model when present)")
-      ->check(CLI::ExistingFile);
+          "A model or tokenizer directory, or one tokenizer file (tokenizer.json, a SentencePiece .model, "
+          "vocab.json): its vocabulary and bos/eos/pad ids are used, and every tokenizer and generation file "
+          "(tokenizer.json, tokenizer_config.json, generation_config.json, ...) is copied in (default: DIR's "
+          "own)")
+      ->check(CLI::ExistingPath);
   init->add_option("--vocab-size", arguments->vocab_size,
                    fmt::format("Vocabulary size (default: the tokenizer's, else {})", kDefaultVocabSize))
       ->check(CLI::PositiveNumber);
@@ -220,7 +290,7 @@ void add_init_command(CLI::App& app, CommandContext& context) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   init->add_flag("--tie-embeddings", arguments->tie_embeddings,
-                 "Share the embedding matrix with the output head");
+                 "Share the embedding matrix with the output head (the family presets do)");
   init->add_option("--dtype", arguments->dtype, "Dtype the weights are stored in")
       ->check(CLI::IsMember({"float32", "bfloat16", "float16"}))
       ->capture_default_str();

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "model/tensor_layout.h"
 
 namespace grpo {
 
@@ -31,7 +33,7 @@ int64_t integer_field(const json& object, const std::string& source, const char*
 
 int64_t required_integer(const json& object, const std::string& source, const char* key) {
   if (!object.contains(key)) {
-    fail("{}: field \"{}\" is missing; a Llama / Qwen2 config.json states it (see `grpo init` for one)",
+    fail("{}: field \"{}\" is missing; a Llama / Qwen config.json states it (see `grpo init` for one)",
          source, key);
   }
   return integer_field(object, source, key, 0);
@@ -79,25 +81,71 @@ json token_id_json(int64_t id) {
   return id < 0 ? json(nullptr) : json(id);
 }
 
+// config.json's "rope_scaling" (or newer transformers' "rope_parameters", which also carries rope_theta).
+// Hugging Face names the type "rope_type" (older files: "type"); "default" means none.
+void read_rope_scaling(const json& object, const std::string& source, ModelConfig& config) {
+  for (const char* key : {"rope_scaling", "rope_parameters"}) {
+    auto rope = object.find(key);
+    if (rope == object.end() || rope->is_null()) continue;
+    if (!rope->is_object()) fail("{}: {} must be an object or null, got {}", source, key, rope->dump());
+    const std::string type =
+        string_field(*rope, source, "rope_type", string_field(*rope, source, "type", ""));
+    config.rope_theta = number_field(*rope, source, "rope_theta", config.rope_theta);
+    if (type == "default") continue;
+    if (type != "linear" && type != "llama3") {
+      fail("{}: {} {} is not supported: rope_type \"{}\" (supported: \"default\", \"linear\", \"llama3\")",
+           source, key, rope->dump(), type);
+    }
+    RopeScaling& scaling = config.rope_scaling;
+    scaling.type = type;
+    if (!rope->contains("factor")) fail("{}: {} of type \"{}\" needs a \"factor\"", source, key, type);
+    scaling.factor = number_field(*rope, source, "factor", scaling.factor);
+    if (type == "llama3") {
+      for (const char* field : {"low_freq_factor", "high_freq_factor", "original_max_position_embeddings"}) {
+        if (!rope->contains(field)) {
+          fail("{}: {} of type \"llama3\" needs \"{}\" (Llama 3.1 / 3.2 configs state it)", source, key,
+               field);
+        }
+      }
+      scaling.low_freq_factor = number_field(*rope, source, "low_freq_factor", scaling.low_freq_factor);
+      scaling.high_freq_factor = number_field(*rope, source, "high_freq_factor", scaling.high_freq_factor);
+      scaling.original_max_position_embeddings = integer_field(
+          *rope, source, "original_max_position_embeddings", scaling.original_max_position_embeddings);
+    }
+  }
+}
+
+json rope_scaling_json(const RopeScaling& scaling) {
+  if (scaling.type.empty()) return nullptr;
+  json out = {{"rope_type", scaling.type}, {"factor", scaling.factor}};
+  if (scaling.type == "llama3") {
+    out["low_freq_factor"] = scaling.low_freq_factor;
+    out["high_freq_factor"] = scaling.high_freq_factor;
+    out["original_max_position_embeddings"] = scaling.original_max_position_embeddings;
+  }
+  return out;
+}
+
 }  // namespace
 
+bool RopeScaling::operator==(const RopeScaling& other) const {
+  return type == other.type && factor == other.factor && low_freq_factor == other.low_freq_factor &&
+         high_freq_factor == other.high_freq_factor &&
+         original_max_position_embeddings == other.original_max_position_embeddings;
+}
+
 const std::vector<std::string>& ModelConfig::supported_model_types() {
-  static const std::vector<std::string> types{"llama", "qwen2"};
+  static const std::vector<std::string> types{"llama", "qwen2", "qwen3"};
   return types;
 }
 
 int64_t ModelConfig::parameter_count() const {
-  const int64_t d = hidden_size, hd = resolved_head_dim();
-  const int64_t q_width = num_attention_heads * hd, kv_width = num_key_value_heads * hd;
-  int64_t attention = d * q_width + 2 * d * kv_width + q_width * d;
-  if (has_qkv_bias()) attention += q_width + 2 * kv_width;
-  if (has_o_bias()) attention += d;
-  const int64_t mlp = 3 * d * intermediate_size;
-  const int64_t norms = 2 * d;
-  const int64_t per_layer = attention + mlp + norms;
-  const int64_t embedding = vocab_size * d;
-  const int64_t head = tie_word_embeddings ? 0 : vocab_size * d;
-  return embedding + num_hidden_layers * per_layer + d + head;
+  int64_t globals = 0, layer = 0;
+  for (const auto& [name, shape] : global_tensor_shapes(*this))
+    globals = saturating_add(globals, element_count(shape));
+  for (const auto& [name, shape] : layer_tensor_shapes(*this))
+    layer = saturating_add(layer, element_count(shape));
+  return saturating_add(globals, saturating_multiply(num_hidden_layers, layer));
 }
 
 void ModelConfig::validate() const {
@@ -125,8 +173,10 @@ void ModelConfig::validate() const {
         hidden_size, num_attention_heads);
   }
   if (resolved_head_dim() % 2 != 0) {
-    fail("head dimension {} (hidden_size {} / num_attention_heads {}) must be even for rotary embeddings",
-         resolved_head_dim(), hidden_size, num_attention_heads);
+    fail("head dimension {} ({}) must be even for rotary embeddings", resolved_head_dim(),
+         head_dim > 0
+             ? "head_dim"
+             : fmt::format("hidden_size {} / num_attention_heads {}", hidden_size, num_attention_heads));
   }
   if (num_attention_heads % num_key_value_heads != 0) {
     fail(
@@ -137,12 +187,33 @@ void ModelConfig::validate() const {
   }
   if (!(rms_norm_eps > 0)) fail("config field rms_norm_eps = {} must be positive", rms_norm_eps);
   if (!(rope_theta > 0)) fail("config field rope_theta = {} must be positive", rope_theta);
+  if (!rope_scaling.type.empty()) {
+    if (rope_scaling.type != "linear" && rope_scaling.type != "llama3") {
+      fail("rope_scaling type \"{}\" is not supported; use \"linear\" or \"llama3\"", rope_scaling.type);
+    }
+    if (!(rope_scaling.factor > 0)) fail("rope_scaling factor = {} must be positive", rope_scaling.factor);
+    if (rope_scaling.type == "llama3" && (!(rope_scaling.low_freq_factor > 0) ||
+                                          !(rope_scaling.high_freq_factor > rope_scaling.low_freq_factor) ||
+                                          rope_scaling.original_max_position_embeddings <= 0)) {
+      fail(
+          "rope_scaling llama3 needs 0 < low_freq_factor < high_freq_factor and a positive "
+          "original_max_position_embeddings; got {}, {} and {}",
+          rope_scaling.low_freq_factor, rope_scaling.high_freq_factor,
+          rope_scaling.original_max_position_embeddings);
+    }
+  }
+  if (parameter_count() == std::numeric_limits<int64_t>::max()) {
+    fail(
+        "the sizes (vocab_size {}, hidden_size {}, intermediate_size {}, {} layers, head dim {}) imply more "
+        "parameters than a 64-bit count holds; check config.json",
+        vocab_size, hidden_size, intermediate_size, num_hidden_layers, resolved_head_dim());
+  }
   const auto& dtypes = supported_dtypes();
   if (std::find(dtypes.begin(), dtypes.end(), torch_dtype) == dtypes.end()) {
     fail("config field torch_dtype = \"{}\" is not supported; use one of {}", torch_dtype, join(dtypes));
   }
   if (hidden_act != "silu") {
-    fail("config field hidden_act = \"{}\" is not supported: Llama / Qwen2 models use \"silu\"", hidden_act);
+    fail("config field hidden_act = \"{}\" is not supported: Llama / Qwen models use \"silu\"", hidden_act);
   }
   auto token = [&](const char* field, int64_t id) {
     if (id < -1 || id >= vocab_size) {
@@ -210,21 +281,8 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& object, const std::stri
     config.eos_token_id = token_id_field(object, source, "eos_token_id", config.eos_token_id);
   }
 
+  read_rope_scaling(object, source, config);
   // Features of the family that this implementation does not have: refuse rather than compute something else.
-  // Plain rotary embeddings only: rope_scaling null or of type "default"; newer transformers put rope_theta
-  // in rope_parameters.
-  for (const char* key : {"rope_scaling", "rope_parameters"}) {
-    auto rope = object.find(key);
-    if (rope == object.end() || rope->is_null()) continue;
-    const std::string type =
-        rope->is_object() ? string_field(*rope, source, "rope_type", string_field(*rope, source, "type", ""))
-                          : "";
-    if (type != "default") {
-      fail("{}: {} {} is not supported (only plain rotary embeddings with rope_theta)", source, key,
-           rope->dump());
-    }
-    config.rope_theta = number_field(*rope, source, "rope_theta", config.rope_theta);
-  }
   if (bool_field(object, source, "use_sliding_window", false)) {
     fail("{}: use_sliding_window = true is not supported (full attention only)", source);
   }
@@ -240,8 +298,11 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& object, const std::stri
 
 nlohmann::json ModelConfig::to_json() const {
   json out;
-  const bool qwen = model_type == "qwen2";
-  out["architectures"] = json::array({qwen ? "Qwen2ForCausalLM" : "LlamaForCausalLM"});
+  const bool qwen = model_type == "qwen2" || model_type == "qwen3";
+  const char* architecture = model_type == "qwen3"   ? "Qwen3ForCausalLM"
+                             : model_type == "qwen2" ? "Qwen2ForCausalLM"
+                                                     : "LlamaForCausalLM";
+  out["architectures"] = json::array({architecture});
   out["model_type"] = model_type;
   out["vocab_size"] = vocab_size;
   out["hidden_size"] = hidden_size;
@@ -253,7 +314,7 @@ nlohmann::json ModelConfig::to_json() const {
   out["max_position_embeddings"] = max_position_embeddings;
   out["rms_norm_eps"] = rms_norm_eps;
   out["rope_theta"] = rope_theta;
-  out["rope_scaling"] = nullptr;
+  out["rope_scaling"] = rope_scaling_json(rope_scaling);
   out["hidden_act"] = hidden_act;
   out["tie_word_embeddings"] = tie_word_embeddings;
   out["bos_token_id"] = token_id_json(bos_token_id);
@@ -270,10 +331,11 @@ nlohmann::json ModelConfig::to_json() const {
   out["use_cache"] = true;
   out["attention_dropout"] = 0.0;
   if (qwen) {
-    // Qwen2 always has q/k/v biases; these keys are what Qwen2.5 checkpoints carry.
+    // Qwen2 always has q/k/v biases; these keys are what Qwen2.5 / Qwen3 checkpoints carry.
     out["use_sliding_window"] = false;
-    out["sliding_window"] = max_position_embeddings;
+    out["sliding_window"] = model_type == "qwen3" ? json(nullptr) : json(max_position_embeddings);
     out["max_window_layers"] = num_hidden_layers;
+    if (model_type == "qwen3") out["attention_bias"] = attention_bias;
   } else {
     out["attention_bias"] = attention_bias;
     out["mlp_bias"] = false;

@@ -29,6 +29,14 @@ torch::Device parse_device(const std::string& name) {
   fail("--device '{}' is not a device name: use cpu, cuda or cuda:N", name);
 }
 
+void check_dtype_supported_on(torch::Dtype dtype, const torch::Device& device) {
+  if (dtype == torch::kFloat16 && device.is_cpu()) {
+    fail(
+        "--dtype float16 needs CUDA: LibTorch's CPU kernels do not compute in float16; on the CPU use "
+        "--dtype bfloat16 (half the memory of float32 as well) or float32");
+  }
+}
+
 int configure_threads(int requested) {
   int threads = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
   if (threads <= 0) threads = 1;

@@ -10,6 +10,10 @@ namespace grpo {
 // "cpu", "cuda", "cuda:1" -> torch::Device; a clear error when CUDA is asked for and absent.
 torch::Device parse_device(const std::string& name);
 
+// Refuses a dtype the device cannot compute in: float16 on the CPU (LibTorch's CPU matrix products do not
+// implement it), with the advice to use bfloat16 there.
+void check_dtype_supported_on(torch::Dtype dtype, const torch::Device& device);
+
 // Sets LibTorch's intra-op threads; 0 means all cores. Returns the count in force.
 int configure_threads(int requested);
 

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "core/error.h"
+#include "model/device.h"
 #include "model/safetensors.h"
+#include "model/tensor_layout.h"
 
 namespace grpo {
 
@@ -45,47 +47,21 @@ fs::path weights_file(const fs::path& directory) {
   return fs::exists(index) ? index : directory / "model.safetensors";
 }
 
-std::string describe_list(const std::vector<std::string>& names) {
-  constexpr size_t kShown = 5;
+constexpr size_t kNamesShown = 5;
+
+// 'a', 'b', 'c' and 4 more: the first names of a list of `total` (default: names.size()).
+std::string describe_list(const std::vector<std::string>& names, int64_t total = -1) {
+  if (total < 0) total = static_cast<int64_t>(names.size());
   std::string text;
-  for (size_t i = 0; i < names.size() && i < kShown; ++i) text += (i == 0 ? "'" : ", '") + names[i] + "'";
-  if (names.size() > kShown) text += fmt::format(" and {} more", names.size() - kShown);
+  size_t shown = 0;
+  for (; shown < names.size() && shown < kNamesShown; ++shown)
+    text += (shown == 0 ? "'" : ", '") + names[shown] + "'";
+  if (total > static_cast<int64_t>(shown))
+    text += fmt::format(" and {} more", total - static_cast<int64_t>(shown));
   return text;
 }
 
 }  // namespace
-
-ModelConfig preset_config(const std::string& preset, int64_t vocab_size) {
-  ModelConfig config;
-  config.vocab_size = vocab_size;
-  config.max_position_embeddings = 2048;
-  // Body sizes (without embeddings): tiny 0.74M, small 9.4M, base 50.4M; the embedding and the untied head
-  // add 2 * vocab * hidden, so at a 1,000-piece vocabulary: 0.99M, 10.2M, 51.9M. Head dim 32 for tiny, 64
-  // otherwise; intermediate ~8/3 hidden, as Llama; grouped-query attention.
-  if (preset == "tiny") {
-    config.hidden_size = 128;
-    config.intermediate_size = 352;
-    config.num_hidden_layers = 4;
-    config.num_attention_heads = 4;
-    config.num_key_value_heads = 2;
-  } else if (preset == "small") {
-    config.hidden_size = 384;
-    config.intermediate_size = 1024;
-    config.num_hidden_layers = 6;
-    config.num_attention_heads = 6;
-    config.num_key_value_heads = 2;
-  } else if (preset == "base") {
-    config.hidden_size = 768;
-    config.intermediate_size = 2048;
-    config.num_hidden_layers = 8;
-    config.num_attention_heads = 12;
-    config.num_key_value_heads = 4;
-  } else {
-    fail("unknown model preset '{}'; presets: tiny (~1M parameters), small (~10M), base (~50M)", preset);
-  }
-  config.validate();
-  return config;
-}
 
 TensorMap model_state(TransformerImpl& model) {
   TensorMap state;
@@ -94,59 +70,99 @@ TensorMap model_state(TransformerImpl& model) {
   return state;
 }
 
-Transformer load_model(const fs::path& directory, torch::Device device, torch::Dtype dtype) {
-  if (!fs::is_directory(directory)) {
-    fail("model directory '{}' does not exist (create one with `grpo init {}`)", directory.string(),
-         directory.string());
-  }
-  ModelConfig config = ModelConfig::load(directory / "config.json");
-  std::map<std::string, fs::path> tensor_files;
-  TensorMap weights = read_model_weights(directory, &tensor_files);
+namespace {
 
-  Transformer model(config);
-  model->to(dtype);
-  TensorMap expected = model_state(*model);
+bool floating_point_dtype(const std::string& safetensors_dtype) {
+  return safetensors_dtype == "F32" || safetensors_dtype == "BF16" || safetensors_dtype == "F16" ||
+         safetensors_dtype == "F64";
+}
 
-  std::vector<std::string> missing, unexpected;
-  for (const auto& [name, parameter] : expected) {
-    if (weights.count(name) == 0) missing.push_back(name);
-  }
-  for (const auto& [name, tensor] : weights) {
-    if (expected.count(name) != 0 || ignorable_tensor(name)) continue;
+// Compares the checkpoint's header with the tensors config.json implies, before anything is allocated:
+// missing, unexpected and mis-shaped tensors are reported by name (the first kind found, in that order).
+void check_checkpoint_layout(const fs::path& directory, const ModelConfig& config,
+                             const std::map<std::string, SafetensorsEntry>& entries,
+                             const std::map<std::string, fs::path>& tensor_files) {
+  std::vector<std::string> unexpected;
+  int64_t present = 0;
+  for (const auto& [name, entry] : entries) {
+    if (expected_tensor_shape(config, name)) {
+      ++present;
+      continue;
+    }
+    if (ignorable_tensor(name)) continue;
     // A tied model's checkpoint may still carry the head (a copy of the embedding): Hugging Face ignores it
     // too.
     if (name == "lm_head.weight" && config.tie_word_embeddings) continue;
     unexpected.push_back(name);
   }
-  if (!missing.empty()) {
-    std::string hint = missing.size() == 1 && missing.front() == "lm_head.weight"
+  const int64_t expected_count =
+      saturating_add(static_cast<int64_t>(global_tensor_shapes(config).size()),
+                     saturating_multiply(config.num_hidden_layers,
+                                         static_cast<int64_t>(layer_tensor_shapes(config).size())));
+  if (present < expected_count) {
+    // Name the first few missing ones without enumerating an absurd number of layers.
+    std::vector<std::string> missing;
+    for_each_expected_tensor(config, [&](const std::string& name, const TensorShape&) {
+      if (entries.count(name) == 0) missing.push_back(name);
+      return missing.size() < kNamesShown;
+    });
+    const int64_t count = expected_count - present;
+    const std::string names = describe_list(missing, count);
+    std::string hint = count == 1 && missing.front() == "lm_head.weight"
                            ? " (config.json says tie_word_embeddings = false; a tied model sets it true)"
                            : "";
     fail("'{}': missing tensor{} {} that config.json ({}, {} layers) needs{}",
-         weights_file(directory).string(), missing.size() == 1 ? "" : "s", describe_list(missing),
-         config.model_type, config.num_hidden_layers, hint);
+         weights_file(directory).string(), count == 1 ? "" : "s", names, config.model_type,
+         config.num_hidden_layers, hint);
   }
   if (!unexpected.empty()) {
+    const std::string features =
+        std::string(config.has_qkv_bias() ? ", q/k/v biases" : ", no attention biases") +
+        (config.has_qk_norm() ? ", q/k norms" : "");
     fail("'{}': unexpected tensor{} {} that config.json ({}, {} layers{}) does not describe",
          tensor_files.at(unexpected.front()).string(), unexpected.size() == 1 ? "" : "s",
-         describe_list(unexpected), config.model_type, config.num_hidden_layers,
-         config.has_qkv_bias() ? ", q/k/v biases" : ", no attention biases");
+         describe_list(unexpected), config.model_type, config.num_hidden_layers, features);
   }
-
-  torch::NoGradGuard no_grad;
-  for (auto& [name, parameter] : expected) {
-    const torch::Tensor& stored = weights.at(name);
-    if (stored.sizes() != parameter.sizes()) {
+  for (const auto& [name, entry] : entries) {
+    const auto shape = expected_tensor_shape(config, name);
+    if (!shape) continue;
+    if (entry.shape != *shape) {
       fail(
           "'{}': tensor '{}' has shape {} but config.json (hidden_size {}, intermediate_size {}, vocab_size "
-          "{}) "
-          "needs {}",
-          tensor_files.at(name).string(), name, shape_string(stored.sizes()), config.hidden_size,
-          config.intermediate_size, config.vocab_size, shape_string(parameter.sizes()));
+          "{}, "
+          "head dim {}) needs {}",
+          tensor_files.at(name).string(), name, shape_string(entry.shape), config.hidden_size,
+          config.intermediate_size, config.vocab_size, config.resolved_head_dim(), shape_string(*shape));
     }
-    if (!stored.is_floating_point()) {
+    if (!floating_point_dtype(entry.dtype)) {
       fail("'{}': tensor '{}' holds {} values; weights must be floating point",
-           tensor_files.at(name).string(), name, c10::toString(stored.scalar_type()));
+           tensor_files.at(name).string(), name, entry.dtype);
+    }
+  }
+}
+
+}  // namespace
+
+Transformer load_model(const fs::path& directory, torch::Device device, torch::Dtype dtype) {
+  if (!fs::is_directory(directory)) {
+    fail("model directory '{}' does not exist (create one with `grpo init {}`)", directory.string(),
+         directory.string());
+  }
+  check_dtype_supported_on(dtype, device);
+  ModelConfig config = ModelConfig::load(directory / "config.json");
+  std::map<std::string, fs::path> tensor_files;
+  check_checkpoint_layout(directory, config, read_model_weight_headers(directory, &tensor_files),
+                          tensor_files);
+
+  TensorMap weights = read_model_weights(directory);
+  Transformer model(config);
+  model->to(dtype);
+  torch::NoGradGuard no_grad;
+  for (auto& [name, parameter] : model_state(*model)) {
+    const torch::Tensor& stored = weights.at(name);
+    if (stored.sizes() != parameter.sizes()) {  // the header check above already guarantees it
+      fail("'{}': tensor '{}' has shape {}, the model {}", directory.string(), name,
+           shape_string(stored.sizes()), shape_string(parameter.sizes()));
     }
     parameter.copy_(stored);  // converts to the model's dtype
   }

@@ -33,14 +33,18 @@ std::string human_bytes(double bytes) {
 }
 
 std::string describe_architecture(const ModelConfig& config) {
-  std::string bias =
+  std::string extras =
       config.has_qkv_bias() ? (config.has_o_bias() ? ", q/k/v/o biases" : ", q/k/v biases") : "";
+  if (config.has_qk_norm()) extras += ", q/k norms";
+  if (!config.rope_scaling.type.empty()) {
+    extras += fmt::format(", rope scaling {} x{}", config.rope_scaling.type, config.rope_scaling.factor);
+  }
   return fmt::format(
       "{}, {} layers, hidden {}, intermediate {}, {} heads ({} key/value, head dim {}), vocabulary {}, {} "
       "head{}",
       config.model_type, config.num_hidden_layers, config.hidden_size, config.intermediate_size,
       config.num_attention_heads, config.num_key_value_heads, config.resolved_head_dim(), config.vocab_size,
-      config.tie_word_embeddings ? "tied" : "untied", bias);
+      config.tie_word_embeddings ? "tied" : "untied", extras);
 }
 
 }  // namespace grpo

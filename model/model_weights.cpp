@@ -123,6 +123,35 @@ TensorMap read_model_weights(const fs::path& directory) {
   return read_model_weights(directory, nullptr);
 }
 
+std::map<std::string, SafetensorsEntry> read_model_weight_headers(
+    const fs::path& directory, std::map<std::string, fs::path>* tensor_files) {
+  const fs::path index_path = directory / kIndexFile;
+  const fs::path single_path = directory / kSingleFile;
+  std::map<std::string, SafetensorsEntry> entries;
+  if (!fs::exists(index_path)) {
+    if (!fs::exists(single_path)) fail_without_weights(directory);
+    entries = read_safetensors_header(single_path);
+    if (tensor_files != nullptr) {
+      for (const auto& [name, entry] : entries) (*tensor_files)[name] = single_path;
+    }
+    return entries;
+  }
+  for (const auto& [shard_file, names] : read_shard_index(directory)) {
+    const fs::path shard_path = directory / shard_file;
+    auto shard_entries = read_safetensors_header(shard_path);
+    for (const auto& name : names) {
+      auto found = shard_entries.find(name);
+      if (found == shard_entries.end()) {
+        fail("'{}' places tensor '{}' in '{}', but that shard does not contain it", index_path.string(), name,
+             shard_path.string());
+      }
+      entries.emplace(name, std::move(found->second));
+      if (tensor_files != nullptr) (*tensor_files)[name] = shard_path;
+    }
+  }
+  return entries;
+}
+
 void write_model_weights(const fs::path& directory, const TensorMap& tensors, int64_t max_shard_bytes) {
   fs::create_directories(directory);
   int64_t total_bytes = 0;

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "model/rope.h"
 
 namespace grpo {
 
@@ -107,6 +108,10 @@ AttentionImpl::AttentionImpl(const ModelConfig& config)
   o_proj = register_module(
       "o_proj",
       torch::nn::Linear(torch::nn::LinearOptions(num_heads * head_dim, d).bias(config.has_o_bias())));
+  if (config.has_qk_norm()) {
+    q_norm = register_module("q_norm", RMSNorm(head_dim, config.rms_norm_eps));
+    k_norm = register_module("k_norm", RMSNorm(head_dim, config.rms_norm_eps));
+  }
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
@@ -114,8 +119,14 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
                                      int64_t layer) {
   const int64_t batch = x.size(0), steps = x.size(1);
   const int64_t groups = num_heads / num_kv_heads;
-  auto q = q_proj(x).view({batch, steps, num_heads, head_dim}).transpose(1, 2);     // [B, H, T, hd]
-  auto k = k_proj(x).view({batch, steps, num_kv_heads, head_dim}).transpose(1, 2);  // [B, Hkv, T, hd]
+  auto q = q_proj(x).view({batch, steps, num_heads, head_dim});     // [B, T, H, hd]
+  auto k = k_proj(x).view({batch, steps, num_kv_heads, head_dim});  // [B, T, Hkv, hd]
+  if (q_norm) {  // Qwen3: normalise each head's query and key before the rotation
+    q = q_norm(q);
+    k = k_norm(k);
+  }
+  q = q.transpose(1, 2);                                                            // [B, H, T, hd]
+  k = k.transpose(1, 2);                                                            // [B, Hkv, T, hd]
   auto v = v_proj(x).view({batch, steps, num_kv_heads, head_dim}).transpose(1, 2);  // [B, Hkv, T, hd]
   q = apply_rotary(q, cos, sin);
   k = apply_rotary(k, cos, sin);
@@ -196,6 +207,7 @@ DecoderImpl::DecoderImpl(const ModelConfig& config) {
 
 TransformerImpl::TransformerImpl(const ModelConfig& config) : config_(config) {
   config_.validate();
+  inverse_frequencies_ = rotary_inverse_frequencies(config_);
   model = register_module("model", Decoder(config_));
   if (!config_.tie_word_embeddings) {
     lm_head = register_module(
@@ -241,11 +253,8 @@ torch::Tensor TransformerImpl::hidden_states(const torch::Tensor& input_ids, con
   auto device = this->device();
 
   // Rotary tables from explicit positions, in fp32 whatever the model's dtype (as HF does):
-  // inv_freq [hd/2] = theta^(-2i/hd); freqs [B, T, hd/2]; cos/sin [B, 1, T, hd] (HF: cat(freqs, freqs)).
-  const int64_t hd = config_.resolved_head_dim();
-  auto exponents = torch::arange(0, hd, 2, torch::TensorOptions().dtype(torch::kFloat32).device(device)) /
-                   static_cast<double>(hd);
-  auto inv_freq = torch::pow(config_.rope_theta, exponents).reciprocal();
+  // inv_freq [hd/2]; freqs [B, T, hd/2]; cos/sin [B, 1, T, hd] (HF: cat(freqs, freqs)).
+  auto inv_freq = inverse_frequencies_.to(device);
   auto freqs = positions.to(device, torch::kFloat32).unsqueeze(-1) * inv_freq;
   auto emb = torch::cat({freqs, freqs}, -1);
   auto cos = emb.cos().to(dtype()).unsqueeze(1);

@@ -1,6 +1,7 @@
-// Transformer: a decoder-only Llama / Qwen2 model (RMSNorm, GQA attention with rotary embeddings in Hugging Face's
-// rotate-half convention, SwiGLU MLP, optional tied head, optional q/k/v biases). Parameter names follow Hugging
-// Face's (`model.layers.0.self_attn.q_proj.weight`, `lm_head.weight`), so named_parameters() is the safetensors map.
+// Transformer: a decoder-only Llama / Qwen2 / Qwen3 model (RMSNorm, GQA attention with rotary embeddings in
+// Hugging Face's rotate-half convention and optional llama3 / linear frequency scaling, Qwen3's per-head q/k
+// RMSNorm, SwiGLU MLP, optional tied head, optional attention biases). Parameter names follow Hugging Face's
+// (`model.layers.0.self_attn.q_proj.weight`, `lm_head.weight`), so named_parameters() is the safetensors map.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -48,6 +49,7 @@ class AttentionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const torch::Tensor& mask, KVCache* cache, int64_t layer);
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  RMSNorm q_norm{nullptr}, k_norm{nullptr};  // Qwen3 only: [head_dim] each, over every head's queries / keys
   int64_t num_heads, num_kv_heads, head_dim;
 };
 TORCH_MODULE(Attention);
@@ -86,9 +88,9 @@ class TransformerImpl : public torch::nn::Module {
   explicit TransformerImpl(const ModelConfig& config);
 
   // input_ids [B, T] int64; positions [B, T] int64 (rotary positions: left padding is allowed);
-  // attention_mask [B, S] bool with S = cache->length + T (true = a real token, may be attended), or undefined
-  // for "all real"; causality is always applied on top. With a cache, keys/values of the T new tokens are
-  // appended to it. Returns the final hidden states [B, T, D] (after the final norm).
+  // attention_mask [B, S] bool with S = cache->length + T (true = a real token, may be attended), or
+  // undefined for "all real"; causality is always applied on top. With a cache, keys/values of the T new
+  // tokens are appended to it. Returns the final hidden states [B, T, D] (after the final norm).
   torch::Tensor hidden_states(const torch::Tensor& input_ids, const torch::Tensor& positions,
                               const torch::Tensor& attention_mask, KVCache* cache = nullptr);
   // hidden [..., D] -> logits [..., V]
@@ -109,21 +111,24 @@ class TransformerImpl : public torch::nn::Module {
 
  private:
   ModelConfig config_;
+  torch::Tensor inverse_frequencies_;  // [head_dim / 2] float32 on the CPU (rotary_inverse_frequencies)
 };
 TORCH_MODULE(Transformer);
 
-// Per-token log-probabilities of `targets` under the model, computing logits only where `loss_mask` is true and
-// in chunks of `chunk_tokens` rows, so that [B, T, V] is never materialised at once.
+// Per-token log-probabilities of `targets` under the model, computing logits only where `loss_mask` is true
+// and in chunks of `chunk_tokens` rows, so that [B, T, V] is never materialised at once.
 //   hidden [B, T, D] from hidden_states(); targets [B, T] int64 (the token at t+1 for position t);
 //   loss_mask [B, T] bool. Logits are divided by `temperature` first (the rollout's sampling distribution).
 // Returns logprobs [B, T] (0 where masked) and, when `entropy` is non-null, the entropy [B, T] of the same
 // distribution (0 where masked; no gradient).
-torch::Tensor token_logprobs(TransformerImpl& model, const torch::Tensor& hidden, const torch::Tensor& targets,
-                             const torch::Tensor& loss_mask, double temperature = 1.0,
-                             torch::Tensor* entropy = nullptr, int64_t chunk_tokens = 1024);
+torch::Tensor token_logprobs(TransformerImpl& model, const torch::Tensor& hidden,
+                             const torch::Tensor& targets, const torch::Tensor& loss_mask,
+                             double temperature = 1.0, torch::Tensor* entropy = nullptr,
+                             int64_t chunk_tokens = 1024);
 
-// Random initialisation as Hugging Face does it: normal(0, initializer_range) for linear and embedding weights,
-// zeros for biases, ones for norms; output projections scaled by 1/sqrt(2 * layers) (GPT-2 style) for stability.
+// Random initialisation as Hugging Face does it: normal(0, initializer_range) for linear and embedding
+// weights, zeros for biases, ones for norms; output projections scaled by 1/sqrt(2 * layers) (GPT-2 style)
+// for stability.
 void initialize_weights(TransformerImpl& model, uint64_t seed, double initializer_range = 0.02);
 
 }  // namespace grpo

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "model/model_dir.h"
+#include "model/tokenizer_files.h"
 
 namespace grpo {
 
@@ -77,9 +78,7 @@ fs::path save_checkpoint(const fs::path& run_dir, int64_t step, const Checkpoint
   fs::create_directories(staging);
 
   save_model_as(*contents.policy, staging / "model", "float32");  // full precision: resume must be exact
-  if (!contents.tokenizer_file.empty() && fs::exists(contents.tokenizer_file)) {
-    fs::copy_file(contents.tokenizer_file, staging / "model" / "tokenizer.model", fs::copy_options::overwrite_existing);
-  }
+  if (!contents.source_model.empty()) copy_tokenizer_files(contents.source_model, staging / "model");
   if (contents.reference != nullptr) save_model_as(*contents.reference, staging / "reference", "float32");
   if (contents.optimizer != nullptr) torch::save(*contents.optimizer, (staging / "optimizer.pt").string());
   write_file_atomically(staging / "trainer_state.json", contents.trainer_state.dump(2) + "\n");

@@ -1,5 +1,6 @@
 // Checkpoints of a training run: RUN_DIR/checkpoints/step-NNNNNNNN/ holding
-//   model/             the policy as a Hugging Face model directory (config.json, model.safetensors, tokenizer.model)
+//   model/             the policy as a Hugging Face model directory (config.json, model.safetensors, and the
+//                      tokenizer and generation files of the model trained from)
 //   reference/         the reference model, only when it differs from the initial policy (after a reset)
 //   optimizer.pt       AdamW state (LibTorch archive)
 //   trainer_state.json step, data cursor, seed, anything the trainer needs to continue exactly
@@ -24,7 +25,8 @@ struct CheckpointContents {
   TransformerImpl* reference = nullptr;  // null: not saved (the initial policy serves as reference)
   torch::optim::Optimizer* optimizer = nullptr;
   nlohmann::json trainer_state;
-  std::filesystem::path tokenizer_file;  // copied into model/ when it exists
+  // The model directory trained from: its tokenizer and generation files are copied into model/.
+  std::filesystem::path source_model;
 };
 
 // Writes RUN_DIR/checkpoints/step-N atomically and prunes older ones. Returns its path.

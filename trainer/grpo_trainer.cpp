@@ -203,7 +203,7 @@ void GrpoTrainer::save() {
   contents.policy = policy_.get();
   contents.reference = reference_differs_ && reference_ ? reference_.get() : nullptr;
   contents.optimizer = optimizer_.get();
-  contents.tokenizer_file = fs::path(config_.model) / "tokenizer.model";
+  contents.source_model = config_.model;
   contents.trainer_state = {{"step", step_},
                             {"data_cursor", data_.train->cursor()},
                             {"seed", config_.seed},

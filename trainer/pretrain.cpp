@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "model/device.h"
 #include "model/model_dir.h"
+#include "model/tokenizer_files.h"
 #include "tokenizer/tokenizer.h"
 #include "trainer/lr_schedule.h"
 #include "trainer/optimizer.h"
@@ -174,10 +175,7 @@ PretrainResult pretrain(const PretrainConfig& config) {
   fs::path output = config.output.empty() ? fs::path(config.model) : fs::path(config.output);
   model->eval();
   save_model(*model, output);
-  fs::path tokenizer_source = fs::path(config.model) / "tokenizer.model";
-  if (fs::exists(tokenizer_source) && !fs::equivalent(fs::path(config.model), output)) {
-    fs::copy_file(tokenizer_source, output / "tokenizer.model", fs::copy_options::overwrite_existing);
-  }
+  copy_tokenizer_files(config.model, output);
   result.seconds = now_seconds() - start;
   fmt::print(stderr, "pretrain: wrote {} ({} tokens seen, {:.0f} s)\n", output.string(), result.tokens_seen,
              result.seconds);

@@ -2,17 +2,19 @@
 """An independent plain-PyTorch reference for grpo's policy model (as llm.c keeps train_gpt2.py).
 
 It reads a Hugging Face model directory (config.json and model.safetensors, or shards listed in
-model.safetensors.index.json) of a Llama or Qwen2 decoder and computes next-token logits for given token ids:
-token embedding; per layer RMSNorm, grouped-query attention with rotary position embeddings (Hugging Face's
-half-split pairing, rope_theta), residual, RMSNorm, SwiGLU MLP, residual; final RMSNorm; LM head (or the
-embedding matrix when tie_word_embeddings). Written from the architecture's description, not from the C++.
+model.safetensors.index.json) of a Llama, Qwen2 or Qwen3 decoder and computes next-token logits for given token
+ids: token embedding; per layer RMSNorm, grouped-query attention with rotary position embeddings (Hugging Face's
+half-split pairing, rope_theta, rope_scaling "linear" or "llama3"; Qwen3 first RMS-normalises each head's queries
+and keys with q_norm / k_norm), residual, RMSNorm, SwiGLU MLP, residual; final RMSNorm; LM head (or the embedding
+matrix when tie_word_embeddings). Written from the architecture's description, not from the C++.
 
 Safetensors files are parsed here with the standard library and torch (the `safetensors` package is not needed).
 Computation is in float64 by default, so that the reference is the more exact side of any comparison.
 
 Usage (Debian's Python has torch: /usr/bin/python3):
   model.py MODEL_DIR --tokens 1,5,9,4 [--tokens 2,7,7,3 ...] [--output logits.safetensors] [--dtype float64]
-Every --tokens row must have the same length; positions are 0..T-1. With --output, the logits [B, T, V] are
+           [--first-position P]
+Every --tokens row must have the same length; positions are P..P+T-1 (P = 0 by default). With --output, the logits [B, T, V] are
 written as a safetensors file holding one tensor, "logits"; without it, a short summary is printed.
 """
 
@@ -98,10 +100,12 @@ class Reference:
         with open(os.path.join(directory, "config.json")) as handle:
             config = json.load(handle)
         self.model_type = config["model_type"]
-        if self.model_type not in ("llama", "qwen2"):
-            raise SystemExit(f"model_type {self.model_type!r} is not llama or qwen2")
-        if config.get("rope_scaling") is not None:
-            raise SystemExit("rope_scaling is not part of this reference")
+        if self.model_type not in ("llama", "qwen2", "qwen3"):
+            raise SystemExit(f"model_type {self.model_type!r} is not llama, qwen2 or qwen3")
+        self.rope_scaling = config.get("rope_scaling") or {}
+        self.rope_type = self.rope_scaling.get("rope_type", self.rope_scaling.get("type", "default"))
+        if self.rope_type not in ("default", "linear", "llama3"):
+            raise SystemExit(f"rope_scaling type {self.rope_type!r} is not part of this reference")
         self.layers = config["num_hidden_layers"]
         self.heads = config["num_attention_heads"]
         self.kv_heads = config.get("num_key_value_heads") or self.heads
@@ -110,9 +114,10 @@ class Reference:
         self.eps = config.get("rms_norm_eps", 1e-6)
         self.theta = config.get("rope_theta", 10000.0)
         self.tied = config.get("tie_word_embeddings", False)
-        # Qwen2 always has q/k/v biases; Llama has q/k/v/o biases when attention_bias is set.
+        # Qwen2 always has q/k/v biases (never o); Llama and Qwen3 have q/k/v/o biases when attention_bias is set.
         self.qkv_bias = self.model_type == "qwen2" or config.get("attention_bias", False)
-        self.o_bias = self.model_type == "llama" and config.get("attention_bias", False)
+        self.o_bias = self.model_type != "qwen2" and config.get("attention_bias", False)
+        self.qk_norm = self.model_type == "qwen3"
         self.dtype = dtype
 
         weights = read_weights(directory)
@@ -139,6 +144,8 @@ class Reference:
                 names |= {p + f"self_attn.{proj}_proj.bias" for proj in ("q", "k", "v")}
             if self.o_bias:
                 names.add(p + "self_attn.o_proj.bias")
+            if self.qk_norm:
+                names |= {p + "self_attn.q_norm.weight", p + "self_attn.k_norm.weight"}
             names |= {p + f"mlp.{proj}_proj.weight" for proj in ("gate", "up", "down")}
         return names
 
@@ -152,11 +159,40 @@ class Reference:
         mean_square = (x * x).mean(dim=-1, keepdim=True)
         return self.w[name] * (x / torch.sqrt(mean_square + self.eps))
 
-    def rotate(self, x, positions):
-        """x [B, H, T, d]: dimension i is paired with i + d/2 and the pair is turned by position * theta^(-2i/d)."""
+    def frequencies(self):
+        """[d/2] angular frequency of each pair: theta^(-2i/d), then scaled as rope_scaling says.
+
+        linear: every frequency divided by factor (positions stretched factor times).
+        llama3 (Llama 3.1 "NTK-by-parts"): with L the original context length, a pair whose wavelength 2*pi/f is
+        longer than L / low_freq_factor is slowed by factor, one shorter than L / high_freq_factor is left alone,
+        and in between f is interpolated: (1 - s) * f / factor + s * f, s = (L / wavelength - low) / (high - low).
+        """
         half = self.head_dim // 2
         i = torch.arange(half, dtype=torch.float64)
-        frequency = torch.tensor(self.theta, dtype=torch.float64) ** (-2.0 * i / self.head_dim)  # [d/2]
+        frequency = torch.tensor(self.theta, dtype=torch.float64) ** (-2.0 * i / self.head_dim)
+        if self.rope_type == "linear":
+            return frequency / self.rope_scaling["factor"]
+        if self.rope_type == "llama3":
+            factor = self.rope_scaling["factor"]
+            low, high = self.rope_scaling["low_freq_factor"], self.rope_scaling["high_freq_factor"]
+            context = self.rope_scaling["original_max_position_embeddings"]
+            scaled = []
+            for f in frequency.tolist():
+                wavelength = 2 * math.pi / f
+                if wavelength < context / high:
+                    scaled.append(f)
+                elif wavelength > context / low:
+                    scaled.append(f / factor)
+                else:
+                    s = (context / wavelength - low) / (high - low)
+                    scaled.append((1 - s) * f / factor + s * f)
+            return torch.tensor(scaled, dtype=torch.float64)
+        return frequency
+
+    def rotate(self, x, positions):
+        """x [B, H, T, d]: dimension i is paired with i + d/2 and the pair is turned by position * frequency[i]."""
+        half = self.head_dim // 2
+        frequency = self.frequencies()  # [d/2]
         angle = positions.to(torch.float64)[:, None, :, None] * frequency  # [B, 1, T, d/2]
         cos, sin = torch.cos(angle).to(x.dtype), torch.sin(angle).to(x.dtype)
         first, second = x[..., :half], x[..., half:]
@@ -168,6 +204,8 @@ class Reference:
         q = self.linear(x, p + "q_proj", self.qkv_bias).view(batch, steps, self.heads, self.head_dim)
         k = self.linear(x, p + "k_proj", self.qkv_bias).view(batch, steps, self.kv_heads, self.head_dim)
         v = self.linear(x, p + "v_proj", self.qkv_bias).view(batch, steps, self.kv_heads, self.head_dim)
+        if self.qk_norm:  # Qwen3: RMSNorm over each head's d values, one weight [d] shared by all heads
+            q, k = self.rms_norm(q, p + "q_norm.weight"), self.rms_norm(k, p + "k_norm.weight")
         q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)  # [B, heads, T, d]
         q, k = self.rotate(q, positions), self.rotate(k, positions)
         # Query head h reads key/value head h // (heads / kv_heads).
@@ -187,9 +225,9 @@ class Reference:
         return self.linear(gate * torch.sigmoid(gate) * self.linear(x, p + "up_proj"), p + "down_proj")
 
     @torch.no_grad()
-    def logits(self, tokens):
+    def logits(self, tokens, first_position=0):
         """tokens [B, T] int64 -> logits [B, T, V]."""
-        positions = torch.arange(tokens.shape[1]).expand(tokens.shape[0], -1)
+        positions = (first_position + torch.arange(tokens.shape[1])).expand(tokens.shape[0], -1)
         x = self.w["model.embed_tokens.weight"][tokens]
         for i in range(self.layers):
             x = x + self.attention(self.rms_norm(x, f"model.layers.{i}.input_layernorm.weight"), i, positions)
@@ -206,13 +244,14 @@ def main():
                         help="comma-separated token ids of one sequence; repeat for a batch")
     parser.add_argument("--output", help="write the logits here as a safetensors file (tensor 'logits')")
     parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    parser.add_argument("--first-position", type=int, default=0, help="rotary position of the first token")
     args = parser.parse_args()
 
     rows = [[int(t) for t in row.split(",") if t.strip()] for row in args.tokens]
     if len({len(row) for row in rows}) != 1 or not rows[0]:
         raise SystemExit("every --tokens row must be non-empty and of the same length")
     model = Reference(args.model_dir, getattr(torch, args.dtype))
-    logits = model.logits(torch.tensor(rows, dtype=torch.int64))
+    logits = model.logits(torch.tensor(rows, dtype=torch.int64), args.first_position)
     if args.output:
         write_safetensors(args.output, {"logits": logits})
     else:

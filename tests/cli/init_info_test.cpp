@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "core/files.h"
 #include "test_support.h"
 
@@ -120,6 +122,56 @@ TEST_F(InitInfo, InfoOnADamagedDirectoryNamesTheFile) {
   CommandResult missing = grpo_run(fmt::format("info '{}'", (dir_ / "absent").string()));
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.output.find("grpo init"), std::string::npos) << missing.output;
+}
+
+// Issue 12 §2.12: sizes whose parameter count does not fit 64 bits are refused, never printed as negative
+// counts.
+TEST_F(InitInfo, InfoRefusesSizesTooLargeToCount) {
+  grpo::testing::write_text(dir_ / "huge" / "config.json",
+                            R"({"model_type": "llama", "vocab_size": 1000000, "hidden_size": 1099511627776,
+                                "intermediate_size": 1099511627776, "num_hidden_layers": 1000,
+                                "num_attention_heads": 16})");
+  CommandResult info = grpo_run(fmt::format("info '{}'", (dir_ / "huge").string()));
+  EXPECT_EQ(info.exit_code, 1);
+  EXPECT_NE(info.output.find("64-bit"), std::string::npos) << info.output;
+  EXPECT_EQ(info.output.find("parameters: -"), std::string::npos) << info.output;
+}
+
+// Issue 12 §2.13: float16 on the CPU is refused before any computation, with the dtype to use instead.
+TEST_F(InitInfo, Float16OnTheCpuSuggestsBFloat16) {
+  const fs::path shared = grpo::testing::shared_data_dir();
+  if (shared.empty()) GTEST_SKIP() << "../shared/data is absent: no SentencePiece model to sample with";
+  const fs::path model = dir_ / "m";
+  ASSERT_EQ(grpo_run(fmt::format("init '{}' --tokenizer '{}'", model.string(),
+                                 (shared / "sentencepiece" / "test_model.model").string()))
+                .exit_code,
+            0);
+  CommandResult sample =
+      grpo_run(fmt::format("sample --model '{}' --prompt hello --dtype float16", model.string()));
+  EXPECT_EQ(sample.exit_code, 1);
+  EXPECT_NE(sample.output.find("float16 needs CUDA"), std::string::npos) << sample.output;
+  EXPECT_NE(sample.output.find("bfloat16"), std::string::npos) << sample.output;
+  EXPECT_EQ(sample.output.find("addmm"), std::string::npos) << "no raw LibTorch error:\n" << sample.output;
+}
+
+TEST_F(InitInfo, FamilyPresetsHaveTheFamiliesArchitecture) {
+  const fs::path model = dir_ / "llama3";
+  CommandResult init = grpo_run(fmt::format("init '{}' --preset llama3-tiny", model.string()));
+  ASSERT_EQ(init.exit_code, 0) << init.output;
+  const auto config = nlohmann::json::parse(read_file(model / "config.json"));
+  EXPECT_EQ(config["model_type"], "llama");
+  EXPECT_EQ(config["vocab_size"], 128256);
+  EXPECT_EQ(config["head_dim"], 16);
+  EXPECT_EQ(config["tie_word_embeddings"], true);
+  EXPECT_EQ(config["rope_scaling"]["rope_type"], "llama3");
+  EXPECT_EQ(config["rope_scaling"]["factor"], 32.0);
+
+  CommandResult contradiction =
+      grpo_run(fmt::format("init '{}' --preset qwen3-tiny --model-type qwen2", (dir_ / "x").string()));
+  EXPECT_EQ(contradiction.exit_code, 1);
+  EXPECT_NE(contradiction.output.find("--model-type qwen2 contradicts --preset qwen3-tiny"),
+            std::string::npos)
+      << contradiction.output;
 }
 
 }  // namespace

@@ -238,7 +238,9 @@ TEST(ModelConfig, RefusesBadValuesNamingTheField) {
                          {"hidden_act", "gelu", "\"gelu\""},
                          {"eos_token_id", 100, "eos_token_id = 100"},
                          {"tie_word_embeddings", "yes", "tie_word_embeddings"},
-                         {"rope_scaling", {{"type", "linear"}, {"factor", 2.0}}, "rope_scaling"},
+                         {"rope_scaling", {{"type", "dynamic"}, {"factor", 2.0}}, "\"dynamic\""},
+                         {"rope_scaling", {{"rope_type", "linear"}}, "\"factor\""},
+                         {"rope_scaling", {{"rope_type", "linear"}, {"factor", -1.0}}, "factor = -1"},
                          {"use_sliding_window", true, "use_sliding_window"}}) {
     json input = base_json();
     input[bad.field] = bad.value;

@@ -5,12 +5,16 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <initializer_list>
 #include <string>
 
 #include "core/error.h"
 #include "error_message.h"
 #include "model/safetensors.h"
+#include "model/tensor_layout.h"
 #include "test_support.h"
 
 namespace grpo {
@@ -231,6 +235,113 @@ TEST(ModelDir, ParameterCountMatchesTheModel) {
   int64_t actual = 0;
   for (const auto& parameter : model->parameters()) actual += parameter.numel();
   EXPECT_EQ(with_bias.parameter_count(), actual);
+}
+
+// Every flavour: the names and shapes the configuration implies (checked against checkpoints before loading)
+// are exactly what the Transformer registers.
+TEST(ModelDir, TensorLayoutIsWhatTheModelRegisters) {
+  std::vector<ModelConfig> configs;
+  for (const char* type : {"llama", "qwen2", "qwen3"}) {
+    for (bool tied : {false, true}) {
+      for (bool bias : {false, true}) {
+        ModelConfig config = small_config(type, tied);
+        config.attention_bias = bias;
+        config.head_dim = bias ? 16 : 0;  // wider than hidden_size / heads = 8
+        configs.push_back(config);
+      }
+    }
+  }
+  for (const ModelConfig& config : configs) {
+    const std::string label = config.model_type + (config.tie_word_embeddings ? " tied" : "") +
+                              (config.attention_bias ? " attention_bias" : "");
+    Transformer model(config);
+    std::map<std::string, TensorShape> registered, implied;
+    for (const auto& [name, tensor] : model_state(*model)) registered[name] = tensor.sizes().vec();
+    for_each_expected_tensor(config, [&](const std::string& name, const TensorShape& shape) {
+      implied[name] = shape;
+      return true;
+    });
+    EXPECT_EQ(registered, implied) << label;
+    for (const auto& [name, shape] : implied) EXPECT_EQ(expected_tensor_shape(config, name), shape) << name;
+    EXPECT_EQ(registered.count("model.layers.1.self_attn.q_norm.weight"),
+              config.model_type == "qwen3" ? 1u : 0u);
+    int64_t actual = 0;
+    for (const auto& parameter : model->parameters()) actual += parameter.numel();
+    EXPECT_EQ(config.parameter_count(), actual) << label;
+  }
+  const ModelConfig config = small_config("llama");
+  for (const char* foreign :
+       {"model.layers.2.mlp.up_proj.weight", "model.layers.01.mlp.up_proj.weight",
+        "model.layers.0.mlp.up_proj", "model.layers.0.self_attn.q_norm.weight", "lm_head",
+        "model.layers..mlp.up_proj.weight", "model.layers.99999999999999999999.x"}) {
+    EXPECT_FALSE(expected_tensor_shape(config, foreign).has_value()) << foreign;
+  }
+}
+
+TEST(ModelDir, Qwen3RoundTripGivesIdenticalLogits) {
+  TempDir dir;
+  ModelConfig config = small_config("qwen3", /*tied=*/true);
+  config.head_dim = 16;
+  auto model = random_model(config);
+  save_model(*model, dir.path());
+  EXPECT_EQ(read_model_weights(dir.path()).at("model.layers.0.self_attn.k_norm.weight").sizes(),
+            (std::vector<int64_t>{16}));
+  auto loaded = load_model(dir.path());
+  EXPECT_TRUE(torch::equal(logits_of(*model), logits_of(*loaded)));
+}
+
+// Peak resident memory of this process so far, in bytes.
+int64_t peak_resident_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
+}
+
+// Issue 12 §2.12: a config far wider than its checkpoint must fail on the header, not after allocating and
+// initialising a model of the config's size (here ~1.2 billion parameters, 4.8 GB in float32).
+TEST(ModelDir, WideConfigOverANarrowCheckpointFailsBeforeAllocating) {
+  TempDir dir;
+  ModelConfig narrow = small_config("llama");
+  narrow.hidden_size = 64;
+  auto model = random_model(narrow);
+  save_model(*model, dir.path());
+  ModelConfig wide = narrow;
+  wide.hidden_size = 4096;
+  wide.intermediate_size = 11008;
+  wide.num_attention_heads = 32;
+  wide.num_key_value_heads = 8;
+  wide.vocab_size = 128256;
+  wide.save(dir / "config.json");
+
+  const int64_t peak_before = peak_resident_bytes();
+  const auto start = std::chrono::steady_clock::now();
+  const std::string error = error_of([&] { load_model(dir.path()); });
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  expect_mentions(
+      error, {(dir / "model.safetensors").string(), "has shape [", ", 64]", "hidden_size 4096", ", 4096]"});
+  EXPECT_LT(seconds, 1.0) << "the shape check must come before the model is built";
+  EXPECT_LT(peak_resident_bytes() - peak_before, int64_t{200} << 20)
+      << "nothing of the config's size allocated";
+}
+
+TEST(ModelDir, MissingLayersAreCountedNotListed) {
+  TempDir dir;
+  auto model = random_model(small_config("llama"));
+  save_model(*model, dir.path());
+  ModelConfig deeper = small_config("llama");
+  deeper.num_hidden_layers = 1000000;  // never enumerated whole
+  deeper.save(dir / "config.json");
+  expect_mentions(
+      error_of([&] { load_model(dir.path()); }),
+      {"missing tensors 'model.layers.2.input_layernorm.weight'", "and 8999977 more", "1000000 layers"});
+}
+
+TEST(ModelDir, Float16OnTheCpuIsRefusedWithAdvice) {
+  TempDir dir;
+  auto model = random_model(small_config("llama"));
+  save_model(*model, dir.path());
+  expect_mentions(error_of([&] { load_model(dir.path(), torch::kCPU, torch::kFloat16); }),
+                  {"float16 needs CUDA", "bfloat16"});
 }
 
 TEST(ModelDir, PresetsHaveTheAdvertisedSizes) {

@@ -1,5 +1,6 @@
 // The C++ model against the independent PyTorch reference (scripts/reference/model.py), run as a real
-// subprocess on a model directory written by save_model: logits must agree to 1e-4 for each flavour.
+// subprocess on a model directory written by save_model: logits must agree to 1e-4 for each flavour (Llama,
+// Qwen2, Qwen3 with q/k norms and an explicit head_dim, llama3 and linear rope scaling).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -24,9 +25,28 @@ struct Flavour {
   bool tied;
   double rope_theta;
   std::string torch_dtype;
-  bool attention_bias = false;  // Llama: q/k/v/o biases
+  bool attention_bias = false;  // Llama / Qwen3: q/k/v/o biases
   int64_t head_dim = 0;         // 0 = hidden_size / heads
+  RopeScaling rope_scaling = {};
+  int64_t first_position = 0;  // rotary position of the first token (far positions make rope scaling matter)
 };
+
+RopeScaling llama3_scaling(double factor, double low, double high, int64_t original) {
+  RopeScaling scaling;
+  scaling.type = "llama3";
+  scaling.factor = factor;
+  scaling.low_freq_factor = low;
+  scaling.high_freq_factor = high;
+  scaling.original_max_position_embeddings = original;
+  return scaling;
+}
+
+RopeScaling linear_scaling(double factor) {
+  RopeScaling scaling;
+  scaling.type = "linear";
+  scaling.factor = factor;
+  return scaling;
+}
 
 void PrintTo(const Flavour& flavour, std::ostream* out) {
   *out << flavour.name;
@@ -47,6 +67,7 @@ ModelConfig flavour_config(const Flavour& flavour) {
   config.torch_dtype = flavour.torch_dtype;
   config.attention_bias = flavour.attention_bias;
   config.head_dim = flavour.head_dim;
+  config.rope_scaling = flavour.rope_scaling;
   return config;
 }
 
@@ -87,7 +108,10 @@ TEST_P(ReferenceModel, LogitsMatchThePyTorchReference) {
     token_args += fmt::format(" --tokens {}", fmt::join(row, ","));
   }
   auto ids = torch::tensor(flat, torch::kLong).view({batch, steps});
-  auto positions = torch::arange(steps, torch::kLong).unsqueeze(0).expand({batch, steps}).contiguous();
+  auto positions = (flavour.first_position + torch::arange(steps, torch::kLong))
+                       .unsqueeze(0)
+                       .expand({batch, steps})
+                       .contiguous();
   torch::Tensor logits;
   {
     torch::NoGradGuard no_grad;
@@ -96,9 +120,9 @@ TEST_P(ReferenceModel, LogitsMatchThePyTorchReference) {
 
   const auto script = grpo::testing::source_dir() / "scripts" / "reference" / "model.py";
   const auto output = dir / "reference_logits.safetensors";
-  auto result =
-      grpo::testing::run_command(fmt::format("'{}' '{}' '{}'{} --output '{}'", python, script.string(),
-                                             (dir / "model").string(), token_args, output.string()));
+  auto result = grpo::testing::run_command(fmt::format("'{}' '{}' '{}'{} --first-position {} --output '{}'",
+                                                       python, script.string(), (dir / "model").string(),
+                                                       token_args, flavour.first_position, output.string()));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   auto reference = read_safetensors(output).tensors.at("logits");  // [B, T, V] float64
   ASSERT_EQ(reference.sizes(), logits.sizes());
@@ -109,14 +133,29 @@ TEST_P(ReferenceModel, LogitsMatchThePyTorchReference) {
   EXPECT_GT(scale, 0.1) << "logits this small would make the comparison meaningless";
 }
 
-INSTANTIATE_TEST_SUITE_P(Flavours, ReferenceModel,
-                         ::testing::Values(Flavour{"LlamaUntied", "llama", false, 10000.0, "float32"},
-                                           Flavour{"LlamaTied", "llama", true, 500000.0, "float32"},
-                                           Flavour{"Qwen2Biases", "qwen2", false, 1000000.0, "float32"},
-                                           Flavour{"Qwen2TiedBFloat16", "qwen2", true, 10000.0, "bfloat16"},
-                                           Flavour{"LlamaAttentionBiasWideHeads", "llama", false, 10000.0,
-                                                   "float32", /*attention_bias=*/true, /*head_dim=*/16}),
-                         [](const ::testing::TestParamInfo<Flavour>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(
+    Flavours, ReferenceModel,
+    ::testing::Values(
+        Flavour{"LlamaUntied", "llama", false, 10000.0, "float32"},
+        Flavour{"LlamaTied", "llama", true, 500000.0, "float32"},
+        Flavour{"Qwen2Biases", "qwen2", false, 1000000.0, "float32"},
+        Flavour{"Qwen2TiedBFloat16", "qwen2", true, 10000.0, "bfloat16"},
+        Flavour{"LlamaAttentionBiasWideHeads", "llama", false, 10000.0, "float32", /*attention_bias=*/true,
+                /*head_dim=*/16},
+        // Qwen3: q/k norms; head_dim 16 where hidden / heads is 8, as
+        // Qwen3-0.6B's 128 is not 1024 / 16.
+        Flavour{"Qwen3TiedExplicitHeadDim", "qwen3", true, 1000000.0, "float32", false, /*head_dim=*/16},
+        Flavour{"Qwen3AttentionBiasBFloat16", "qwen3", false, 10000.0, "bfloat16", /*attention_bias=*/true},
+        // llama3 scaling with a short original context, so that the pairs
+        // of an 8-wide head fall in each band (kept, blended, slowed).
+        Flavour{"Llama3RopeScalingEveryBand", "llama", true, 10000.0, "float32", false, 0,
+                llama3_scaling(8.0, 1.0, 4.0, 64), 40},
+        // Llama 3.2's own parameters at positions where the slowed pairs have turned visibly apart
+        // (much farther, float32 angles, as Hugging Face computes them too, lose 1e-4).
+        Flavour{"Llama32RopeScalingFarPositions", "llama", true, 500000.0, "float32", false, 16,
+                llama3_scaling(32.0, 1.0, 4.0, 8192), 1000},
+        Flavour{"LinearRopeScaling", "llama", false, 10000.0, "float32", false, 0, linear_scaling(4.0), 100}),
+    [](const ::testing::TestParamInfo<Flavour>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace grpo
