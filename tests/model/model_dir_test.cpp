@@ -344,6 +344,27 @@ TEST(ModelDir, Float16OnTheCpuIsRefusedWithAdvice) {
                   {"float16 needs CUDA", "bfloat16"});
 }
 
+TEST(ModelDir, FamilyPresetsHaveThePublishedShapes) {
+  // Parameter counts of Qwen2.5-0.5B, Qwen3-0.6B (tied) and Llama-3.2-1B as published.
+  EXPECT_EQ(preset_config("qwen2.5-0.5b", 0).parameter_count(), 494032768);
+  EXPECT_EQ(preset_config("qwen3-0.6b", 0).parameter_count(), 596049920);
+  EXPECT_EQ(preset_config("llama3.2-1b", 0).parameter_count(), 1235814400);
+  const ModelConfig qwen3 = preset_config("qwen3-tiny", 0);
+  EXPECT_EQ(qwen3.model_type, "qwen3");
+  EXPECT_EQ(qwen3.vocab_size, 151936) << "the family's padded embedding";
+  EXPECT_NE(qwen3.resolved_head_dim(), qwen3.hidden_size / qwen3.num_attention_heads);
+  const ModelConfig llama = preset_config("llama3-tiny", 0);
+  EXPECT_EQ(llama.vocab_size, 128256);
+  EXPECT_EQ(llama.rope_scaling.type, "llama3");
+  EXPECT_TRUE(preset_config("qwen2.5-tiny", 0).has_qkv_bias());
+  EXPECT_EQ(preset_config("qwen3-tiny", 5000).vocab_size, 5000) << "an explicit vocabulary wins";
+  for (const auto& preset : model_presets()) {
+    if (!preset.family || preset.name.find("tiny") == std::string::npos) continue;
+    EXPECT_LT(preset_config(preset.name, 0).parameter_count(), 10'000'000)
+        << preset.name << ": small enough for tests";
+  }
+}
+
 TEST(ModelDir, PresetsHaveTheAdvertisedSizes) {
   // At a 1,000-piece vocabulary (untied): about 1M, 10M, 50M parameters.
   EXPECT_NEAR(preset_config("tiny", 1000).parameter_count(), 1.0e6, 0.1e6);
