@@ -16,6 +16,7 @@
 #include "model/model_summary.h"
 #include "model/safetensors.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_config.h"
 
 namespace grpo::app {
 namespace {
@@ -24,6 +25,11 @@ namespace fs = std::filesystem;
 
 std::string token_name(int64_t id) {
   return id < 0 ? "none" : std::to_string(id);
+}
+
+// "151645 <|im_end|>", or "none".
+std::string token_text(const Tokenizer& tokenizer, int64_t id) {
+  return id < 0 ? "none" : fmt::format("{} {}", id, tokenizer.id_to_piece(id));
 }
 
 void print_configuration(const ModelConfig& config) {
@@ -84,22 +90,62 @@ void print_weights(const fs::path& directory, const ModelConfig& config) {
                                    grouped_digits(config.parameter_count())));
 }
 
+// What kind of tokenizer a file is.
+std::string tokenizer_kind(const std::string& file) {
+  if (file == "tokenizer.json") return "Hugging Face tokenizers";
+  if (file == "tokenizer.model") return "SentencePiece";
+  return "GPT-2 vocab.json + merges.txt";
+}
+
+// The tokenizer file load_tokenizer reads in `directory`, in its order; empty when there is none.
+std::string tokenizer_file_name(const fs::path& directory) {
+  for (const char* name : {"tokenizer.json", "tokenizer.model", "vocab.json"}) {
+    if (fs::exists(directory / name)) return name;
+  }
+  return "";
+}
+
 void print_tokenizer(const fs::path& directory, const ModelConfig& config) {
-  if (!fs::exists(directory / "tokenizer.model")) {
-    fmt::print("tokenizer: none (add one: grpo tokenizer train --out {})\n",
-               (directory / "tokenizer.model").string());
+  const std::string file = tokenizer_file_name(directory);
+  if (file.empty()) {
+    fmt::print(
+        "tokenizer: none (add one: grpo tokenizer train --out {}, or copy a model's tokenizer files)\n",
+        (directory / "tokenizer.model").string());
     return;
   }
   const auto tokenizer = load_tokenizer(directory);
-  fmt::print("tokenizer: tokenizer.model, {} pieces; bos {}, eos {}, pad {}\n", tokenizer->vocab_size(),
-             token_name(tokenizer->bos_id()), token_name(tokenizer->eos_id()),
-             token_name(tokenizer->pad_id()));
+  fmt::print("tokenizer: {} ({}), {} tokens; bos {}, eos {}, pad {}\n", file, tokenizer_kind(file),
+             tokenizer->vocab_size(), token_text(*tokenizer, tokenizer->bos_id()),
+             token_text(*tokenizer, tokenizer->eos_id()), token_text(*tokenizer, tokenizer->pad_id()));
+  const auto special = tokenizer->special_tokens();
+  constexpr size_t kShown = 12;
+  std::string listed;
+  for (size_t i = 0; i < special.size() && i < kShown; ++i) listed += (i == 0 ? "" : " ") + special[i];
+  if (special.size() > kShown) listed += fmt::format(" ... ({} more)", special.size() - kShown);
+  fmt::print("  special tokens: {}{}\n", special.size(), special.empty() ? "" : ": " + listed);
+  const auto tokenizer_config = find_tokenizer_config(directory);
+  std::string templates = "none";
+  if (tokenizer_config && !tokenizer_config->chat_templates.empty()) {
+    std::vector<std::string> names;
+    for (const auto& named : tokenizer_config->chat_templates) names.push_back(named.name);
+    templates = fmt::format("yes ({})", fmt::join(names, ", "));
+  }
+  fmt::print("  chat template: {}\n", templates);
+  if (const auto generation = find_generation_config(directory);
+      generation && !generation->eos_token_ids.empty()) {
+    fmt::print("  generation_config.json: generation stops at {}\n",
+               fmt::join(generation->eos_token_ids, ", "));
+  }
   if (tokenizer->vocab_size() > config.vocab_size) {
     fail(
-        "'{}' has {} pieces but config.json's vocab_size is {}: the model cannot embed every token; recreate "
+        "'{}' has {} tokens but config.json's vocab_size is {}: the model cannot embed every token; recreate "
         "the "
         "model with `grpo init --tokenizer`",
-        (directory / "tokenizer.model").string(), tokenizer->vocab_size(), config.vocab_size);
+        (directory / file).string(), tokenizer->vocab_size(), config.vocab_size);
+  }
+  if (tokenizer->vocab_size() < config.vocab_size) {
+    fmt::print("  embedding rows {}..{} have no token (padding): never sampled\n", tokenizer->vocab_size(),
+               config.vocab_size - 1);
   }
 }
 
@@ -122,7 +168,7 @@ void add_info_command(CLI::App& app, CommandContext& context) {
   CLI::App* info = app.add_subcommand(
       "info",
       "Show a model directory: configuration, parameter count, weight files, tokenizer, memory needed");
-  info->add_option("directory", *directory, "A model directory (config.json + weights + tokenizer.model)")
+  info->add_option("directory", *directory, "A model directory (config.json, weights, tokenizer files)")
       ->required();
   info->callback([directory, &context] { context.action = [directory] { run_info(*directory); }; });
 }

@@ -54,9 +54,10 @@ TEST_F(InitInfo, InitThenInfoWithARealTokenizer) {
 
   CommandResult info = grpo_run(fmt::format("info '{}'", model.string()));
   ASSERT_EQ(info.exit_code, 0) << info.output;
-  for (const char* expected : {"llama, 4 layers, hidden 128", "vocabulary 1000", "parameters: 994,432",
-                               "the count config.json implies", "tokenizer: tokenizer.model, 1000 pieces",
-                               "weights in bfloat16", "training with AdamW"}) {
+  for (const char* expected :
+       {"llama, 4 layers, hidden 128", "vocabulary 1000", "parameters: 994,432",
+        "the count config.json implies", "tokenizer: tokenizer.model (SentencePiece), 1000 tokens",
+        "weights in bfloat16", "training with AdamW"}) {
     EXPECT_NE(info.output.find(expected), std::string::npos) << "lacks '" << expected << "':\n"
                                                              << info.output;
   }
