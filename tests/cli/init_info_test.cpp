@@ -128,6 +128,7 @@ TEST_F(InitInfo, InfoOnADamagedDirectoryNamesTheFile) {
 // Issue 12 §2.12: sizes whose parameter count does not fit 64 bits are refused, never printed as negative
 // counts.
 TEST_F(InitInfo, InfoRefusesSizesTooLargeToCount) {
+  fs::create_directories(dir_ / "huge");
   grpo::testing::write_text(dir_ / "huge" / "config.json",
                             R"({"model_type": "llama", "vocab_size": 1000000, "hidden_size": 1099511627776,
                                 "intermediate_size": 1099511627776, "num_hidden_layers": 1000,
