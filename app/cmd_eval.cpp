@@ -1,4 +1,4 @@
-// `grpo eval`: evaluates a model on a data file or a generated task: greedy accuracy, mean accuracy, pass@k
+// `grpo eval`: evaluates a model on a data file or a generated task: greedy accuracy, and pass@1, pass@k
 // and maj@k over k samples, the format rate and length, an optional breakdown, and example completions.
 #include <fmt/format.h>
 
@@ -20,10 +20,12 @@
 #include "datasets/task_rewards.h"
 #include "datasets/task_source.h"
 #include "datasets/training_data.h"
+#include "logs/metric_names.h"
 #include "logs/terminal_text.h"
 #include "rewards/reward_registry.h"
 #include "rewards/reward_set.h"
 #include "rollout/engine.h"
+#include "trainer/data_fit.h"
 #include "trainer/evaluation.h"
 
 namespace grpo::app {
@@ -49,6 +51,7 @@ struct EvalArguments {
   EvalOptions options;
   std::string dtype = "float32";
   bool json = false;
+  bool skip_bad_rows = false;
 };
 
 struct EvalProblems {
@@ -76,8 +79,11 @@ EvalProblems read_problems(const EvalArguments& arguments, const GlobalOptions& 
   options.fields.question_field = arguments.question_field;
   options.fields.answer_field = arguments.answer_field;
   options.max_rows = arguments.n;
+  options.skip_bad_rows = arguments.skip_bad_rows;
   LoadedExamples loaded = load_examples(arguments.data, options);
-  if (loaded.report.unreadable_golds > 0) fmt::print(stderr, "grpo: {}\n", loaded.report.summary());
+  if (loaded.report.unreadable_golds > 0 || loaded.report.skipped > 0) {
+    fmt::print(stderr, "grpo: warning: {}\n", loaded.report.summary());
+  }
   read.problems = std::move(loaded.examples);
   read.default_reward = "accuracy";
   return read;
@@ -103,22 +109,25 @@ std::string padded(const std::string& text, size_t width) {
 }
 
 void print_breakdown(const nlohmann::json& breakdown, int64_t k) {
+  namespace keys = logs::metric;
   std::vector<std::string> values;
   size_t width = 5;  // "value"
-  for (const auto& group : breakdown["groups"]) {
-    const auto& value = group["value"];
+  for (const auto& group : breakdown[keys::kBreakdownGroups]) {
+    const auto& value = group[keys::kBreakdownValue];
     values.push_back(logs::sanitize_for_terminal(
         logs::one_line(value.is_string() ? value.get<std::string>() : value.dump(), 40)));
     width = std::max(width, display_width(values.back()));
   }
-  fmt::print("by {}:\n  {} {:>5} {:>7} {:>9} {:>7} {:>7}\n",
-             logs::sanitize_for_terminal(breakdown["field"].get<std::string>()), padded("value", width), "n",
-             "pass@1", "mean acc", fmt::format("pass@{}", k), fmt::format("maj@{}", k));
+  fmt::print("by {}:\n  {} {:>5} {:>7} {:>7} {:>7} {:>7}\n",
+             logs::sanitize_for_terminal(breakdown[keys::kBreakdownField].get<std::string>()),
+             padded("value", width), "n", "greedy", "pass@1", fmt::format("pass@{}", k),
+             fmt::format("maj@{}", k));
   for (size_t i = 0; i < values.size(); ++i) {
-    const auto& group = breakdown["groups"][i];
-    fmt::print("  {} {:>5} {:>7} {:>9} {:>7} {:>7}\n", padded(values[i], width), group["n"].get<int64_t>(),
-               json_metric(group["pass_at_1"]), json_metric(group["mean_accuracy"]),
-               json_metric(group["pass_at_k"]), json_metric(group["maj_at_k"]));
+    const auto& group = breakdown[keys::kBreakdownGroups][i];
+    fmt::print("  {} {:>5} {:>7} {:>7} {:>7} {:>7}\n", padded(values[i], width),
+               group[keys::kNumProblems].get<int64_t>(), json_metric(group[keys::kGreedyAccuracy]),
+               json_metric(group[keys::kPassAt1]), json_metric(group[keys::kPassAtK]),
+               json_metric(group[keys::kMajAtK]));
   }
 }
 
@@ -132,9 +141,12 @@ void print_result(const EvalResult& result, const EvalArguments& arguments, cons
   const auto line = [](const std::string& label, const std::string& value) {
     fmt::print("  {:<26}{}\n", label, value);
   };
-  line("pass@1 (greedy)", metric(result.pass_at_1));
+  line("greedy accuracy", metric(result.greedy_accuracy));
   if (result.k > 0) {
-    line(fmt::format("mean accuracy ({} samples)", result.k), metric(result.mean_accuracy));
+    line(fmt::format("pass@1 (mean of {} sample{})", result.k, result.k == 1 ? "" : "s"),
+         metric(result.pass_at_1));
+  }
+  if (result.k > 1) {  // at k = 1 both are pass@1
     line(fmt::format("pass@{}", result.k), metric(result.pass_at_k));
     line(fmt::format("maj@{}", result.k), metric(result.maj_at_k));
   }
@@ -165,7 +177,12 @@ void run_eval(EvalArguments arguments, const GlobalOptions& global) {
   const PromptTemplate prompt_template = load_prompt_template(arguments.template_name);
   for (const Example& problem : read.problems) prompt_template.check_fields(problem.row);
 
-  InferenceModel loaded = load_inference_model(arguments.model, global.device, arguments.dtype);
+  InferenceModel loaded = load_inference_model(arguments.model, global.device, arguments.dtype, global.quiet);
+  for (const std::string& warning :
+       check_data_fit(*loaded.tokenizer, prompt_template, read.problems, arguments.options.max_new_tokens,
+                      loaded.model->config().max_position_embeddings)) {
+    fmt::print(stderr, "grpo: warning: {}\n", warning);
+  }
   RolloutEngine engine(loaded.model, loaded.tokenizer.get());
   arguments.options.prefill = arguments.prefill;
   arguments.options.group_by_field = arguments.group_by;
@@ -184,9 +201,10 @@ void add_eval_command(CLI::App& app, CommandContext& context) {
   EvalOptions& options = arguments->options;
   CLI::App* command = app.add_subcommand(
       "eval",
-      "Evaluate a model: greedy accuracy (pass@1), and over k samples per problem the mean accuracy, pass@k "
-      "and\n"
-      "majority-vote accuracy (maj@k), with the format rate and completion length. Examples:\n"
+      "Evaluate a model: greedy accuracy, and over k samples per problem pass@1 (the mean share of right\n"
+      "samples, as DeepSeek-R1), pass@k and majority-vote accuracy (maj@k), with the format rate and "
+      "completion\n"
+      "length. --model takes a model directory, a checkpoint or a run directory. Examples:\n"
       "  grpo eval --model models/tiny --data task:arithmetic --difficulty easy --n 200 --k 4\n"
       "  grpo eval --model runs/a/checkpoints/step-500 --data gsm8k/test.jsonl --n 100 --prefill \"<think>\" "
       "--json");
@@ -198,6 +216,8 @@ void add_eval_command(CLI::App& app, CommandContext& context) {
           "A data file (JSONL, JSON, CSV, TSV; its first --n rows) or task:NAME (--n problems generated "
           "from --data-seed)")
       ->required();
+  command->add_flag("--skip-bad-rows", arguments->skip_bad_rows,
+                    "Skip malformed rows of a data file (and count them) instead of stopping");
   command->add_option("--difficulty", arguments->difficulty, "For task:NAME: a preset or knob=value list");
   command->add_option("--n", arguments->n, "Problems to evaluate (a data file: its first N rows, 0: all)")
       ->capture_default_str();
@@ -208,7 +228,7 @@ void add_eval_command(CLI::App& app, CommandContext& context) {
   command->add_option("--answer-field", arguments->answer_field, "The field holding the gold answer");
   command
       ->add_option("--k", options.k,
-                   "Sampled completions per problem for mean accuracy, pass@k, maj@k (0: off)")
+                   "Sampled completions per problem for pass@1, pass@k, maj@k (0: greedy only)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   command->add_option("--reward", arguments->rewards,
@@ -249,6 +269,7 @@ void add_eval_command(CLI::App& app, CommandContext& context) {
       ->capture_default_str();
   command->add_flag("--json", arguments->json, "Print the result as JSON");
   command->callback([arguments, &context] {
+    context.uses_tensors = true;
     context.action = [arguments, &context] { run_eval(*arguments, context.global); };
   });
 }

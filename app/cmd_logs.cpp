@@ -17,6 +17,7 @@
 #include "app/command.h"
 #include "core/error.h"
 #include "logs/rollout_query.h"
+#include "logs/run_activity.h"
 #include "logs/run_follower.h"
 #include "logs/run_reader.h"
 #include "logs/step_summary.h"
@@ -181,17 +182,26 @@ void show_summary(const logs::RunLogs& run, const LogsOptions& options, const lo
       run.run_dir.string(), palette.reset);
 }
 
-// Prints what the run adds until Ctrl-C (or --follow-timeout). Summary mode prints new steps and evaluations;
-// completion mode prints the new steps' completions that pass the filters.
-void follow(const LogsOptions& options, const logs::Palette& palette) {
+// Prints what the run adds until the run ends (its trainer closes it, or is gone), Ctrl-C or
+// --follow-timeout. Summary mode prints new steps and evaluations (with the table's header before the first
+// row when none was printed yet); completion mode prints the new steps' completions that pass the filters.
+void follow(const LogsOptions& options, const logs::Palette& palette, bool step_header_printed,
+            bool eval_header_printed) {
   logs::RunFollower follower(options.run_dir);
   follower.poll();  // what is there now was printed already
   logs::RolloutQuery query = query_from(options);
   bool completions = lists_completions(options);
+  const logs::RunState initial = logs::run_state(options.run_dir);
+  if (initial.activity == logs::RunActivity::ended) {
+    fmt::print(stderr, "grpo logs: no trainer is writing {} (the run has ended); not following\n",
+               options.run_dir);
+    return;
+  }
   stop_requested = 0;
   auto previous_int = std::signal(SIGINT, request_stop);
   auto previous_term = std::signal(SIGTERM, request_stop);
-  fmt::print(stderr, "grpo logs: following {} (Ctrl-C to stop)\n", options.run_dir);
+  fmt::print(stderr, "grpo logs: following {}{} (Ctrl-C to stop)\n", options.run_dir,
+             initial.activity == logs::RunActivity::not_started ? ", waiting for the run to start" : "");
   std::fflush(stderr);
   auto start = std::chrono::steady_clock::now();
   auto timed_out = [&] {
@@ -199,7 +209,14 @@ void follow(const LogsOptions& options, const logs::Palette& palette) {
     std::chrono::duration<double> waited = std::chrono::steady_clock::now() - start;
     return waited.count() >= options.follow_timeout;
   };
+  std::string ended;  // why following stopped, when the run ended
   while (!stop_requested && !timed_out()) {
+    // Checked before reading, so that the lines a run writes just before it ends are still printed.
+    const logs::RunState state = logs::run_state(options.run_dir);
+    if (state.activity == logs::RunActivity::ended) ended = "the run has ended";
+    if (state.activity == logs::RunActivity::abandoned) {
+      ended = fmt::format("the trainer (process {}) is gone without closing the run: killed?", state.pid);
+    }
     logs::RunUpdate update = follower.poll();
     print_warnings(update.warnings);
     if (completions) {
@@ -215,6 +232,8 @@ void follow(const LogsOptions& options, const logs::Palette& palette) {
         if (options.json) {
           print_kind_json("step", row);
         } else {
+          if (!step_header_printed) fmt::print("{}", logs::format_summary_header(palette));
+          step_header_printed = true;
           fmt::print("{}", logs::format_summary_row(row, palette));
         }
       }
@@ -223,11 +242,14 @@ void follow(const LogsOptions& options, const logs::Palette& palette) {
         if (options.json) {
           print_kind_json("eval", eval);
         } else {
+          if (!eval_header_printed) fmt::print("{}eval {}", palette.bold, logs::format_eval_header(palette));
+          eval_header_printed = true;
           fmt::print("{}eval{} {}", palette.bold, palette.reset, logs::format_eval_row(eval, palette));
         }
       }
     }
     std::fflush(stdout);
+    if (!ended.empty()) break;
     // Sleep in short slices so that Ctrl-C stops at once.
     auto wake = std::chrono::steady_clock::now() + std::chrono::duration<double>(options.poll_seconds);
     while (!stop_requested && !timed_out() && std::chrono::steady_clock::now() < wake) {
@@ -237,7 +259,9 @@ void follow(const LogsOptions& options, const logs::Palette& palette) {
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);
   fmt::print(stderr, "grpo logs: stopped following ({})\n",
-             stop_requested ? "interrupted" : "--follow-timeout reached");
+             !ended.empty()   ? ended
+             : stop_requested ? "interrupted"
+                              : "--follow-timeout reached");
 }
 
 void run_logs(const LogsOptions& options) {
@@ -245,6 +269,10 @@ void run_logs(const LogsOptions& options) {
     fail("--follow cannot be combined with --best/--worst (they rank a finished set); use a filter instead");
   }
   logs::Palette palette = use_colour(options) ? logs::Palette::ansi() : logs::Palette::plain();
+  if (options.follow && logs::run_state(options.run_dir).activity == logs::RunActivity::not_started) {
+    follow(options, palette, false, false);  // nothing to show yet: wait for the trainer's first lines
+    return;
+  }
   logs::RunLogs run = logs::read_run(options.run_dir);
   print_warnings(run.warnings);
   if (lists_completions(options)) {
@@ -253,7 +281,10 @@ void run_logs(const LogsOptions& options) {
     show_summary(run, options, palette);
   }
   std::fflush(stdout);
-  if (options.follow) follow(options, palette);
+  if (options.follow) {
+    // show_summary printed the step table's header when it had rows (metrics, else logged completions).
+    follow(options, palette, !run.metrics.empty() || !run.rollout_files.empty(), !run.evals.empty());
+  }
 }
 
 void add_logs_command(CLI::App& app, CommandContext& context) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/command.h"
+#include "app/reward_options.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "rewards/offline_scoring.h"
@@ -25,7 +26,7 @@ struct RewardCommandOptions {
   std::string output;
   size_t batch_size = 64;
   double timeout_seconds = 120;
-  std::string on_failure = "stop";
+  std::string failure = "stop";
   double default_score = 0;
   bool list = false;
 };
@@ -39,14 +40,10 @@ void run_reward_command(const RewardCommandOptions& options, const GlobalOptions
     fail("grpo reward: name the rewards with --reward (e.g. --reward accuracy,format)");
   if (options.completions.empty())
     fail("grpo reward: give the completions file with --completions FILE.jsonl");
-  std::vector<std::string> specs;
-  for (const auto& list : options.rewards) {
-    for (auto& spec : split_reward_list(list)) specs.push_back(std::move(spec));
-  }
+  const std::vector<std::string> specs = expand_reward_lists(options.rewards);
   RewardOptions reward_options;
   reward_options.timeout_seconds = options.timeout_seconds;
-  reward_options.on_failure =
-      options.on_failure == "default" ? RewardFailurePolicy::default_score : RewardFailurePolicy::stop;
+  reward_options.on_failure = reward_failure_policy(options.failure);
   reward_options.default_score = options.default_score;
 
   std::vector<RewardInput> inputs = read_completions(options.completions, options.data);
@@ -67,27 +64,16 @@ void add_reward_command(CLI::App& app, CommandContext& context) {
       "training).\n"
       "Completions: one JSON object a line with \"completion\" and \"index\" (row of --data) or \"row\"; see "
       "docs/REWARDS.md.");
-  command->add_option(
-      "--reward", options->rewards,
-      "Rewards, comma-separated or repeated: accuracy, format, format:lenient, countdown, tag_count, "
-      "overlong:max=N:cache=N, repetition, plugin:lib.so:NAME, \"cmd:python3 x.py\"");
-  command->add_option("--weights", options->weights, "One weight per reward, in order (default: all 1)")
-      ->delimiter(',');
+  add_reward_options(*command,
+                     {options->rewards, options->weights, options->timeout_seconds, options->failure,
+                      options->default_score},
+                     "none: name them");
   command->add_option("--completions", options->completions, "Completions JSONL file");
   command->add_option("--data", options->data,
                       "Dataset JSONL whose rows the completions' \"index\" refers to");
   command->add_option("--output", options->output, "Write per-completion scores and reasons here (JSONL)");
   command->add_option("--batch-size", options->batch_size, "Completions per reward call")
       ->check(CLI::PositiveNumber);
-  command->add_option("--reward-timeout", options->timeout_seconds,
-                      "Seconds a plugin or process reward may take for one batch (0 = no limit)");
-  command
-      ->add_option("--on-reward-failure", options->on_failure,
-                   "When a plugin or process reward fails: stop, or give its completions the default score "
-                   "with a warning")
-      ->check(CLI::IsMember({"stop", "default"}));
-  command->add_option("--default-score", options->default_score,
-                      "The score given with --on-reward-failure default");
   command->add_flag("--list", options->list, "List the known rewards and exit");
   command->callback([options, &context] {
     context.action = [options, &context] { run_reward_command(*options, context.global); };

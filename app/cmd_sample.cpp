@@ -42,6 +42,7 @@ struct SampleArguments {
   int64_t max_tokens_per_forward = 0;
   std::string dtype = "float32";
   bool hide_think = false;
+  bool skip_bad_rows = false;
   std::string out;
 };
 
@@ -58,7 +59,10 @@ std::vector<Example> read_questions(const SampleArguments& arguments) {
     options.fields.question_field = arguments.question_field;
     options.fields.answer_field = arguments.answer_field;
     options.max_rows = arguments.limit;
-    questions = load_examples(arguments.prompts_file, options).examples;
+    options.skip_bad_rows = arguments.skip_bad_rows;
+    LoadedExamples loaded = load_examples(arguments.prompts_file, options);
+    if (loaded.report.skipped > 0) fmt::print(stderr, "grpo: warning: {}\n", loaded.report.summary());
+    questions = std::move(loaded.examples);
   } else {
     for (size_t i = 0; i < arguments.prompts.size(); ++i) {
       Example example;
@@ -99,7 +103,7 @@ void run_sample(const SampleArguments& arguments, const GlobalOptions& global) {
                                         : (arguments.prompts_file.empty() ? "plain" : "r1");
   const PromptTemplate prompt_template = load_prompt_template(template_name);
 
-  InferenceModel loaded = load_inference_model(arguments.model, global.device, arguments.dtype);
+  InferenceModel loaded = load_inference_model(arguments.model, global.device, arguments.dtype, global.quiet);
   std::vector<std::string> prompts;
   std::vector<std::vector<int64_t>> prompt_ids;
   for (const Example& question : questions) {
@@ -191,6 +195,8 @@ void add_sample_command(CLI::App& app, CommandContext& context) {
   command->add_option("--dtype", arguments->dtype, "Compute dtype of the weights")
       ->check(CLI::IsMember({"float32", "bfloat16", "float16"}))
       ->capture_default_str();
+  command->add_flag("--skip-bad-rows", arguments->skip_bad_rows,
+                    "Skip malformed rows of the --prompts file (and count them) instead of stopping");
   command->add_flag("--hide-think", arguments->hide_think,
                     "Print the <think> block's length instead of its text");
   command->add_option(
@@ -198,6 +204,7 @@ void add_sample_command(CLI::App& app, CommandContext& context) {
       "Also write one JSON object per completion here (prompt_index, sample, prompt, completion, "
       "token_ids, logprobs, finish_reason, seconds)");
   command->callback([arguments, &context] {
+    context.uses_tensors = true;
     context.action = [arguments, &context] { run_sample(*arguments, context.global); };
   });
 }

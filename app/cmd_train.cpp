@@ -2,6 +2,9 @@
 #include <fmt/format.h>
 
 #include "app/command.h"
+#include "app/config_file.h"
+#include "app/model_path.h"
+#include "app/reward_options.h"
 #include "trainer/grpo_trainer.h"
 
 namespace grpo::app {
@@ -25,19 +28,11 @@ void add_train_command(CLI::App& app, CommandContext& context) {
   cmd->add_option("--template", config.prompt_template, "Prompt template: r1, r1-think, plain, chatml or a file")
       ->capture_default_str();
   cmd->add_option("--prefill", config.prefill, "Text forced at the start of every completion (e.g. '<think>')");
-  cmd->add_option("--reward", config.rewards, "Reward specs (repeat or comma-separate; default: task verifier or "
-                                              "accuracy, plus format)")
-      ->delimiter(',');
-  cmd->add_option("--reward-weights", config.reward_weights, "One weight per reward (default 1 each)")->delimiter(',');
+  add_reward_options(*cmd,
+                     {config.rewards, config.reward_weights, config.reward_timeout, config.reward_failure,
+                      config.reward_default_score},
+                     "the task's verifier, else accuracy; plus format");
   cmd->add_option("--accuracy-reward", config.accuracy_reward, "Reward reported as accuracy (default: the first)");
-  cmd->add_option("--reward-timeout", config.reward_timeout, "Seconds a plugin/process reward may take per batch")
-      ->capture_default_str();
-  cmd->add_option("--reward-failure", config.reward_failure,
-                  "When a plugin/process reward fails: stop (keeping the last checkpoint) or default (score "
-                  "--reward-default-score and warn)")
-      ->capture_default_str();
-  cmd->add_option("--reward-default-score", config.reward_default_score, "Score given when --reward-failure default")
-      ->capture_default_str();
   cmd->add_option("-G,--num-generations", config.num_generations, "Completions per question (G)")
       ->capture_default_str();
   cmd->add_option("--questions-per-step", config.questions_per_step, "Questions per step")->capture_default_str();
@@ -96,10 +91,13 @@ void add_train_command(CLI::App& app, CommandContext& context) {
       ->capture_default_str();
   cmd->add_flag("--resume", config.resume, "Continue from the newest checkpoint in --output-dir");
   cmd->callback([&app, &context]() {
+    context.uses_tensors = true;
     context.action = [&app, &context]() {
       config.seed = context.global.seed;
       config.device = context.global.device;
-      GrpoTrainer trainer(config, app.config_to_str(true, false));
+      config.rewards = expand_reward_lists(config.rewards);
+      config.model = resolve_model_directory(config.model, "--model", context.global.quiet);
+      GrpoTrainer trainer(config, options_as_toml(app, false));
       trainer.train();
     };
   });

@@ -23,6 +23,9 @@ struct GlobalOptions {
 struct CommandContext {
   GlobalOptions global;
   std::function<void()> action;  // set by the chosen subcommand's callback
+  // Set by the callbacks of commands that compute with tensors (train, eval, ...): only they print the
+  // threads and device in use.
+  bool uses_tensors = false;
 };
 
 // A subcommand registers itself from its own file, so adding one touches no shared file:
@@ -39,5 +42,15 @@ struct RegisteredCommand {
   AddCommand add;
 };
 std::vector<RegisteredCommand>& registered_commands();
+
+// The subcommands chosen on the command line, outermost first ({data, generate} for `grpo data generate`).
+inline std::vector<const CLI::App*> chosen_subcommands(const CLI::App& root) {
+  std::vector<const CLI::App*> chain;
+  for (const CLI::App* app = &root; !app->get_subcommands().empty();) {
+    app = app->get_subcommands().front();
+    chain.push_back(app);
+  }
+  return chain;
+}
 
 }  // namespace grpo::app

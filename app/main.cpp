@@ -10,7 +10,9 @@
 #include <iostream>
 #include <thread>
 
+#include "app/cli_errors.h"
 #include "app/command.h"
+#include "app/config_file.h"
 #include "core/error.h"
 #include "core/malloc_tuning.h"
 #include "core/openmp_wait_policy.h"
@@ -44,9 +46,11 @@ int main(int argc, char** argv) {
   app.add_flag("--dump-config", dump_config, "Print the resolved options as TOML and exit")
       ->configurable(false);
   app.add_option("--threads", context.global.threads, "CPU threads for tensor maths (0 = all cores)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--device", context.global.device, "Where tensors live: cpu, cuda or cuda:N");
-  app.add_option("--seed", context.global.seed, "Random seed");
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--device", context.global.device, "Where tensors live: cpu, cuda or cuda:N")
+      ->capture_default_str();
+  app.add_option("--seed", context.global.seed, "Random seed")->capture_default_str();
   app.add_flag("-q,--quiet", context.global.quiet, "Print less");
   app.require_subcommand(1);
   app.fallthrough();
@@ -57,34 +61,48 @@ int main(int argc, char** argv) {
   for (const auto& command : commands) command.add(app, context);
 
   try {
+    // The file's keys first, so that a mistyped one is named even when it leaves a required option unset.
+    const std::string config_file = config_file_argument(argc, argv);
+    if (!config_file.empty()) check_config_file(app, config_file);
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "grpo: error: {}\n", usage_error_message(app, e));
+    return kExitUsage;
+  } catch (const grpo::Error& e) {  // a config file's unknown key
+    fmt::print(stderr, "grpo: error: {}\n", e.what());
+    return kExitUsage;
   }
   if (dump_config) {
-    std::cout << app.config_to_str(true, true);
+    std::cout << options_as_toml(app, true);
     return 0;
   }
   try {
-    int threads = grpo::configure_threads(context.global.threads);
-    if (!context.global.quiet) {
-      fmt::print(stderr, "grpo: {} thread{} on {}\n", threads, threads == 1 ? "" : "s",
-                 context.global.device);
-    }
-    if (context.global.device == "cpu") {  // the only spelling parse_device takes for the CPU
-      const std::string blas_warning = grpo::blas_thread_warning(torch::kCPU, threads);
-      if (!blas_warning.empty()) fmt::print(stderr, "grpo: warning: {}\n", blas_warning);
+    if (context.uses_tensors) {  // the threads and device matter only where tensors are computed
+      const torch::Device device = grpo::parse_device(context.global.device);  // an absent CUDA fails here
+      const int threads = grpo::configure_threads(context.global.threads);
+      if (!context.global.quiet) {
+        fmt::print(stderr, "grpo: {} thread{} on {}\n", threads, threads == 1 ? "" : "s",
+                   context.global.device);
+      }
+      if (device.is_cpu()) {
+        const std::string blas_warning = grpo::blas_thread_warning(torch::kCPU, threads);
+        if (!blas_warning.empty()) fmt::print(stderr, "grpo: warning: {}\n", blas_warning);
+      }
+    } else {
+      grpo::configure_threads(context.global.threads);
     }
     if (context.action) context.action();
   } catch (const grpo::Error& e) {
     fmt::print(stderr, "grpo: error: {}\n", e.what());
-    return 1;
+    return kExitError;
   } catch (const c10::Error& e) {
     fmt::print(stderr, "grpo: error (torch): {}\n", e.what_without_backtrace());
-    return 1;
+    return kExitError;
   } catch (const std::exception& e) {
     fmt::print(stderr, "grpo: error: {}\n", e.what());
-    return 1;
+    return kExitError;
   }
   return 0;
 }

@@ -1,13 +1,14 @@
 // Loading a model directory for inference (`grpo sample`, `grpo eval`): the weights on the chosen device and
 // dtype, in eval mode, and the directory's tokenizer, with clear errors for a wrong path.
+// A checkpoint or a run directory may stand for the model (see model_path.h).
 #pragma once
 
 #include <torch/types.h>
 
-#include <filesystem>
 #include <memory>
 #include <string>
 
+#include "app/model_path.h"
 #include "core/error.h"
 #include "model/device.h"
 #include "model/model_dir.h"
@@ -29,21 +30,15 @@ inline torch::Dtype parse_inference_dtype(const std::string& name) {
   fail("--dtype '{}' is not supported; use float32, bfloat16 or float16", name);
 }
 
+// `directory`: a model directory, a checkpoint or a run directory (resolve_model_directory).
 inline InferenceModel load_inference_model(const std::string& directory, const std::string& device_name,
-                                           const std::string& dtype_name) {
-  namespace fs = std::filesystem;
-  if (directory.empty()) fail("no model given: name a model directory with --model DIR (see `grpo init`)");
-  if (!fs::is_directory(directory)) {
-    fail(
-        "--model '{}' is not a directory; give a model directory made by `grpo init` or a Hugging Face "
-        "download (config.json, model.safetensors, tokenizer.model)",
-        directory);
-  }
+                                           const std::string& dtype_name, bool quiet) {
+  const std::string model_directory = resolve_model_directory(directory, "--model", quiet);
   const torch::Device device = parse_device(device_name);
   const torch::Dtype dtype = parse_inference_dtype(dtype_name);
   InferenceModel loaded;
-  loaded.tokenizer = load_tokenizer(directory);
-  loaded.model = load_model(directory, device, dtype);
+  loaded.tokenizer = load_tokenizer(model_directory);
+  loaded.model = load_model(model_directory, device, dtype);
   loaded.model->eval();
   return loaded;
 }

@@ -40,14 +40,25 @@ inline std::string reward_std(const std::string& name) {
   return "rewards/" + name + "/std";
 }
 
-// eval.jsonl: one object per evaluation.
-inline constexpr const char* kPassAt1 = "pass@1";
-inline constexpr const char* kMeanAccuracy = "mean_accuracy";
-inline constexpr const char* kPassAtK = "pass@k";
-inline constexpr const char* kMajAtK = "maj@k";
+// eval.jsonl and `grpo eval --json`: one object per evaluation (written by EvalResult::to_json; read by
+// `grpo logs` and the report). pass@1 is DeepSeek-R1's: the mean over problems of the share of the k sampled
+// completions that are right (null with k = 0); the greedy completion's accuracy is greedy_accuracy.
+inline constexpr const char* kGreedyAccuracy = "greedy_accuracy";  // share of problems answered right, greedy
+inline constexpr const char* kPassAt1 = "pass@1";  // mean share of right samples (of k) per problem
+inline constexpr const char* kPassAtK = "pass@k";  // share of problems with >= 1 right sample of k
+inline constexpr const char* kMajAtK = "maj@k";    // share of problems whose majority answer of k is right
 inline constexpr const char* kK = "k";
-inline constexpr const char* kMeanLengthEval = "mean_length";
+inline constexpr const char* kEvalFormatRate = "format_rate";  // mean format score of the greedy completions
+inline constexpr const char* kMeanLengthEval = "mean_length";  // mean tokens of the greedy completions
 inline constexpr const char* kNumProblems = "n_problems";
-inline constexpr const char* kByDifficulty = "by_difficulty";  // {"<level>": {pass@1, n_problems, ...}}
+inline constexpr const char* kPrefill = "prefill";
+// null, or {"field": F, "groups": [{"value": V, "n_problems", "greedy_accuracy", "pass@1", "pass@k", "maj@k",
+// "format_rate"}, ...]}: the results per value of the row field F (e.g. MATH's level, num_operations).
+inline constexpr const char* kBreakdown = "breakdown";
+inline constexpr const char* kBreakdownField = "field";
+inline constexpr const char* kBreakdownGroups = "groups";
+inline constexpr const char* kBreakdownValue = "value";
+inline constexpr const char* kExamples = "examples";  // a few greedy completions
+inline constexpr const char* kEvalSeconds = "seconds";
 
 }  // namespace grpo::logs::metric

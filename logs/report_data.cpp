@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "logs/completion_parts.h"
+#include "logs/metric_names.h"
 
 namespace grpo::logs {
 
@@ -154,6 +155,20 @@ Json build_report_data(const RunLogs& run, const ReportOptions& options, std::ve
   data["config"] = run.config_toml ? Json(*run.config_toml) : Json(nullptr);
   data["metrics"] = run.metrics;
   data["evals"] = run.evals;
+  namespace m = metric;
+  data["eval_keys"] = Json{{"step", m::kStep},
+                           {"greedy", m::kGreedyAccuracy},
+                           {"pass1", m::kPassAt1},
+                           {"passk", m::kPassAtK},
+                           {"majk", m::kMajAtK},
+                           {"k", m::kK},
+                           {"format", m::kEvalFormatRate},
+                           {"length", m::kMeanLengthEval},
+                           {"problems", m::kNumProblems},
+                           {"breakdown", m::kBreakdown},
+                           {"field", m::kBreakdownField},
+                           {"groups", m::kBreakdownGroups},
+                           {"value", m::kBreakdownValue}};
 
   std::vector<size_t> chosen = evenly_spaced(run.rollout_files.size(), options.max_steps_with_completions);
   size_t byte_budget = chosen.empty() ? 0 : std::max<size_t>(options.max_completion_bytes / chosen.size(), 1);

@@ -55,6 +55,12 @@
     if (seconds < 7200) return (seconds / 60).toFixed(0) + ' min';
     return (seconds / 3600).toFixed(1) + ' h';
   }
+  // "reasoning (12 characters)", "reasoning (1 character)", "reasoning (empty)" for a block of whitespace only.
+  function reasoningLabel(think) {
+    const size = Array.from(think).length;  // characters, not UTF-16 units
+    if (think.trim() === '') return 'reasoning (empty)';
+    return 'reasoning (' + size + (size === 1 ? ' character)' : ' characters)');
+  }
   function formatPercent(value) { return isNumber(value) ? (100 * value).toFixed(1) + '%' : '–'; }
   function formatValue(value, percent) { return percent ? formatPercent(value) : formatNumber(value); }
 
@@ -102,6 +108,10 @@
       figure.appendChild(element('p', { class: 'empty', text: spec.missing || 'Not in the logs of this run.' }));
       return 0;
     }
+    if (spec.allZero && series.every((s) => s.points.every(([, y]) => y === 0))) {
+      figure.appendChild(element('p', { class: 'empty', text: spec.allZero }));
+      return 0;
+    }
     const W = 560, H = 250, L = 62, R = 16, T = 12, B = 34;
     let xLow = Infinity, xHigh = -Infinity, yLow = Infinity, yHigh = -Infinity;
     const extend = (x, y) => {
@@ -112,6 +122,7 @@
     for (const [x, low, high] of spec.band || []) { extend(x, low); extend(x, high); }
     if (spec.fromZero) yLow = Math.min(yLow, 0);
     if (xHigh === xLow) { xLow -= 1; xHigh += 1; }
+    if (yHigh === yLow && spec.fromZero && yLow === 0) yHigh = 1;  // all zero: an axis from 0 (100% for shares)
     if (yHigh === yLow) { const pad = Math.abs(yLow) * 0.1 || 1; yLow -= pad; yHigh += pad; }
     const yPad = (yHigh - yLow) * 0.05;
     if (!(spec.fromZero && yLow === 0)) yLow -= yPad;
@@ -216,7 +227,8 @@
         series: makeSeries(rows, [['accuracy', 'accuracy'], ['format rate', 'format_rate']]) },
       { id: 'length', title: 'Completion length (tokens)', fromZero: true,
         series: makeSeries(rows, [['mean', 'completions/mean_length'], ['min', 'completions/min_length'], ['max', 'completions/max_length']]) },
-      { id: 'kl', title: 'KL divergence to the reference model', series: makeSeries(rows, [['kl', 'kl']]) },
+      { id: 'kl', title: 'KL divergence to the reference model', series: makeSeries(rows, [['kl', 'kl']]),
+        allZero: 'No reference model (beta = 0): the KL is not computed, 0 at every step.' },
       { id: 'entropy', title: 'Entropy (nats per token)', series: makeSeries(rows, [['entropy', 'entropy']]) },
       { id: 'clip', title: 'Clip fractions of the importance ratio', percent: true, fromZero: true,
         series: makeSeries(rows, [['low', 'clip_ratio/low_mean'], ['high', 'clip_ratio/high_mean'], ['region', 'clip_ratio/region_mean']]) },
@@ -229,22 +241,49 @@
     ];
   }
 
+  // The eval.jsonl key names, from logs/metric_names.h (embedded by report_data.cpp).
+  const EVAL = DATA.eval_keys;
+  const EVAL_COLUMNS = [
+    [EVAL.step, 'step', false], [EVAL.greedy, 'greedy accuracy', true], [EVAL.pass1, 'pass@1', true],
+    [EVAL.passk, 'pass@k', true], [EVAL.majk, 'maj@k', true], [EVAL.k, 'k', false],
+    [EVAL.format, 'format rate', true], [EVAL.length, 'mean length', false], [EVAL.problems, 'problems', false],
+  ];
+  function breakdownOf(row) {
+    const breakdown = row[EVAL.breakdown];
+    if (!breakdown || typeof breakdown !== 'object' || !Array.isArray(breakdown[EVAL.groups])) return null;
+    return breakdown;
+  }
+  function groupsOf(row) {
+    const breakdown = breakdownOf(row);
+    return breakdown ? breakdown[EVAL.groups] : [];
+  }
+  function groupLabel(group) {
+    const value = group[EVAL.value];
+    return value === null || value === undefined ? '(none)' : typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  // The headline metric of a breakdown group: pass@1 when sampled, else greedy accuracy.
+  function groupMetric(rows) {
+    const sampled = rows.some((row) => groupsOf(row).some((group) => isNumber(group[EVAL.pass1])));
+    return sampled ? [EVAL.pass1, 'pass@1'] : [EVAL.greedy, 'greedy accuracy'];
+  }
+
   function evalChartSpecs(rows) {
     if (!rows.length) return [];
     const specs = [{ id: 'eval', title: 'Evaluation', percent: true, fromZero: true,
-      series: makeSeries(rows, [['pass@1', 'pass@1'], ['mean accuracy', 'mean_accuracy'], ['maj@k', 'maj@k'], ['pass@k', 'pass@k'], ['format rate', 'format_rate']]) }];
-    const levels = [];
-    for (const row of rows) {
-      if (row.by_difficulty && typeof row.by_difficulty === 'object') {
-        for (const level of Object.keys(row.by_difficulty)) if (!levels.includes(level)) levels.push(level);
+      series: makeSeries(rows, EVAL_COLUMNS.filter(([, , percent]) => percent).map(([key, label]) => [label, key])) }];
+    const withBreakdown = rows.filter((row) => isNumber(row.step) && breakdownOf(row));
+    if (withBreakdown.length) {
+      const field = breakdownOf(withBreakdown[withBreakdown.length - 1])[EVAL.field];
+      const [key, label] = groupMetric(withBreakdown);
+      const levels = [];
+      for (const row of withBreakdown) {
+        for (const group of groupsOf(row)) if (!levels.includes(groupLabel(group))) levels.push(groupLabel(group));
       }
-    }
-    if (levels.length) {
-      specs.push({ id: 'eval-difficulty', title: 'pass@1 by difficulty', percent: true, fromZero: true,
+      specs.push({ id: 'eval-breakdown', title: label + ' by ' + field, percent: true, fromZero: true,
         series: levels.map((level, index) => ({
-          label: level, colour: COLOURS[index % COLOURS.length],
-          points: rows.filter((row) => isNumber(row.step) && row.by_difficulty && row.by_difficulty[level] && isNumber(row.by_difficulty[level]['pass@1']))
-            .map((row) => [row.step, row.by_difficulty[level]['pass@1']]),
+          label: field + ' ' + level, colour: COLOURS[index % COLOURS.length],
+          points: withBreakdown.map((row) => [row.step, groupsOf(row).find((group) => groupLabel(group) === level)])
+            .filter(([, group]) => group && isNumber(group[key])).map(([step, group]) => [step, group[key]]),
         })) });
     }
     return specs;
@@ -276,33 +315,26 @@
       wrap.appendChild(element('p', { class: 'empty', text: 'No evaluations in eval.jsonl.' }));
       return;
     }
-    const preferred = ['step', 'pass@1', 'mean_accuracy', 'maj@k', 'pass@k', 'k', 'format_rate', 'mean_length', 'n_problems'];
-    const percentKeys = new Set(['pass@1', 'mean_accuracy', 'maj@k', 'pass@k', 'format_rate']);
-    const columns = preferred.filter((key) => DATA.evals.some((row) => key in row));
-    for (const row of DATA.evals) {
-      for (const key of Object.keys(row)) {
-        if (!columns.includes(key) && key !== 'by_difficulty' && (row[key] === null || typeof row[key] !== 'object')) columns.push(key);
-      }
-    }
-    const hasLevels = DATA.evals.some((row) => row.by_difficulty && typeof row.by_difficulty === 'object');
+    const columns = EVAL_COLUMNS.filter(([key]) => DATA.evals.some((row) => row[key] !== undefined && row[key] !== null));
+    const withBreakdown = DATA.evals.filter(breakdownOf);
+    const [groupKey, groupName] = groupMetric(withBreakdown);
     const table = element('table', { class: 'eval-table' });
     const head = element('tr');
-    for (const key of columns) head.appendChild(element('th', { text: key }));
-    if (hasLevels) head.appendChild(element('th', { text: 'by difficulty (pass@1, problems)' }));
+    for (const [, label] of columns) head.appendChild(element('th', { text: label }));
+    if (withBreakdown.length) {
+      head.appendChild(element('th', { text: 'by ' + breakdownOf(withBreakdown[0])[EVAL.field] + ' (' + groupName + ', problems)' }));
+    }
     table.appendChild(element('thead', {}, [head]));
     const body = element('tbody');
     for (const row of DATA.evals) {
       const line = element('tr');
-      for (const key of columns) {
+      for (const [key, , percent] of columns) {
         const value = row[key];
-        line.appendChild(element('td', { text: typeof value === 'number' ? formatValue(value, percentKeys.has(key)) : value == null ? '–' : String(value) }));
+        line.appendChild(element('td', { text: isNumber(value) ? formatValue(value, percent) : '–' }));
       }
-      if (hasLevels) {
-        const parts = [];
-        for (const [level, stats] of Object.entries(row.by_difficulty || {})) {
-          if (!stats || typeof stats !== 'object') continue;
-          parts.push(level + ': ' + formatPercent(stats['pass@1']) + (isNumber(stats.n_problems) ? ' (' + stats.n_problems + ')' : ''));
-        }
+      if (withBreakdown.length) {
+        const parts = groupsOf(row).map((group) => groupLabel(group) + ': ' +
+          formatPercent(group[groupKey]) + (isNumber(group[EVAL.problems]) ? ' (' + group[EVAL.problems] + ')' : ''));
         line.appendChild(element('td', { class: 'levels', text: parts.join(' · ') }));
       }
       body.appendChild(line);
@@ -410,7 +442,7 @@
     if (c.think !== null) {
       const think = element('details', { class: 'think' });
       if (document.getElementById('expand-think').checked) think.open = true;
-      think.appendChild(element('summary', { text: 'reasoning (' + c.think.length + ' characters)' }));
+      think.appendChild(element('summary', { text: reasoningLabel(c.think) }));
       think.appendChild(element('div', { class: 'think-text', text: c.think }));
       body.appendChild(think);
     }

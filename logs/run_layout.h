@@ -14,6 +14,9 @@ inline constexpr const char* kMetricsFile = "metrics.jsonl";
 inline constexpr const char* kEvalFile = "eval.jsonl";
 inline constexpr const char* kRolloutsDir = "rollouts";
 inline constexpr const char* kReportFile = "report.html";
+// {"pid": N, "host": "..."}: present while a trainer writes the run (RunLogWriter's lifetime); `grpo logs
+// --follow` stops when it goes, or when its process is no longer alive (a killed trainer).
+inline constexpr const char* kRunningFile = "running.json";
 
 // rollouts/step_00000042.jsonl (while recent) or rollouts/step_00000042.jsonl.gz (once compressed).
 std::string rollout_file_name(int64_t step, bool compressed);

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "logs/run_activity.h"
 #include "logs/run_layout.h"
 
 namespace grpo::logs {
@@ -31,7 +32,13 @@ RunLogWriter::RunLogWriter(fs::path run_dir, RolloutLogOptions rollout_options)
     : run_dir_(created(run_dir)),
       metrics_(run_dir_ / kMetricsFile),
       evals_(run_dir_ / kEvalFile),
-      rollouts_(run_dir_, rollout_options) {}
+      rollouts_(run_dir_, rollout_options) {
+  mark_running(run_dir_);
+}
+
+RunLogWriter::~RunLogWriter() {
+  unmark_running(run_dir_);
+}
 
 void RunLogWriter::write_config(const std::string& toml_text) {
   write_file_atomically(run_dir_ / kConfigFile, toml_text);

@@ -14,8 +14,12 @@ namespace grpo::logs {
 class RunLogWriter {
  public:
   // Creates RUN_DIR when absent and opens metrics.jsonl and eval.jsonl for appending (a resumed run appends;
-  // readers keep the last line written for each step).
+  // readers keep the last line written for each step). Writes running.json (this process's id), which the
+  // destructor removes: while it is there, the run is being written.
   RunLogWriter(std::filesystem::path run_dir, RolloutLogOptions rollout_options = {});
+  ~RunLogWriter();
+  RunLogWriter(const RunLogWriter&) = delete;
+  RunLogWriter& operator=(const RunLogWriter&) = delete;
 
   // Writes config.toml atomically (the resolved configuration, as the trainer prints it).
   void write_config(const std::string& toml_text);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "logs/completion_parts.h"
+#include "logs/metric_names.h"
 #include "logs/run_reader.h"
 
 namespace grpo::logs {
@@ -78,6 +79,19 @@ std::string reward_colour(double advantage, const Palette& palette) {
   return advantage > 0 ? palette.green : palette.red;
 }
 
+// "[reasoning hidden: 12 characters]" (characters, not bytes), "... 1 character]", "[reasoning hidden:
+// empty]".
+std::string hidden_reasoning_note(std::string_view think) {
+  size_t characters = 0;
+  bool blank = true;
+  for (char c : think) {
+    characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    blank = blank && (c == ' ' || c == '\n' || c == '\t' || c == '\r');
+  }
+  if (blank) return "[reasoning hidden: empty]";
+  return fmt::format("[reasoning hidden: {} character{}]", characters, characters == 1 ? "" : "s");
+}
+
 std::string score_text(const std::optional<double>& score) {
   if (!score) return "n/a";
   return fmt::format("{:g}", *score);
@@ -100,24 +114,27 @@ std::string format_summary_row(const Json& metrics, const Palette& palette) {
 }
 
 std::string format_eval_header(const Palette& palette) {
-  return fmt::format("{}{:>7} {:>8} {:>8} {:>8} {:>4} {:>8} {:>9} {:>9}{}\n", palette.bold, "step", "pass@1",
-                     "maj@k", "pass@k", "k", "format", "length", "problems", palette.reset);
+  return fmt::format("{}{:>7} {:>8} {:>8} {:>8} {:>8} {:>4} {:>8} {:>9} {:>9}{}\n", palette.bold, "step",
+                     "greedy", "pass@1", "pass@k", "maj@k", "k", "format", "length", "problems",
+                     palette.reset);
 }
 
 std::string format_eval_row(const Json& eval, const Palette& palette) {
-  return fmt::format("{:>7} {:>8} {:>8} {:>8} {:>4} {:>8} {:>9} {:>9}\n", step_of(eval),
-                     percent(number_field(eval, "pass@1")), percent(number_field(eval, "maj@k")),
-                     percent(number_field(eval, "pass@k")), number(number_field(eval, "k"), "{:g}"),
-                     percent(number_field(eval, "format_rate")),
-                     number(number_field(eval, "mean_length"), "{:.1f}"),
-                     number(number_field(eval, "n_problems"), "{:g}"));
+  namespace m = metric;
+  return fmt::format("{:>7} {:>8} {:>8} {:>8} {:>8} {:>4} {:>8} {:>9} {:>9}\n", step_of(eval),
+                     percent(number_field(eval, m::kGreedyAccuracy)),
+                     percent(number_field(eval, m::kPassAt1)), percent(number_field(eval, m::kPassAtK)),
+                     percent(number_field(eval, m::kMajAtK)), number(number_field(eval, m::kK), "{:g}"),
+                     percent(number_field(eval, m::kEvalFormatRate)),
+                     number(number_field(eval, m::kMeanLengthEval), "{:.1f}"),
+                     number(number_field(eval, m::kNumProblems), "{:g}"));
 }
 
 std::string completion_without_think(const std::string& completion) {
   CompletionParts parts = split_completion(completion);
   if (!parts.think) return completion;
   return completion.substr(0, parts.think->begin) +
-         fmt::format("[reasoning hidden: {} characters]", parts.think->size()) +
+         hidden_reasoning_note(std::string_view(completion).substr(parts.think->begin, parts.think->size())) +
          completion.substr(parts.think->end);
 }
 
@@ -151,7 +168,9 @@ std::string format_rollout(const RolloutRecord& record, const RolloutFormat& for
   if (parts.think) {
     emit_plain(parts.think->begin);
     if (format.hide_think) {
-      out += fmt::format("{}[reasoning hidden: {} characters]{}", p.dim, parts.think->size(), p.reset);
+      out += p.dim +
+             hidden_reasoning_note(std::string_view(text).substr(parts.think->begin, parts.think->size())) +
+             p.reset;
     } else {
       out += p.dim +
              sanitize_for_terminal(std::string_view(text).substr(parts.think->begin, parts.think->size())) +

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <regex>
 
 #include "core/error.h"
 #include "rewards/json_excerpt.h"
@@ -26,6 +27,12 @@ std::string make_reward_request(const std::vector<RewardInput>& batch) {
 std::vector<RewardResult> parse_reward_reply(const std::string& reply, size_t count) {
   nlohmann::json parsed = nlohmann::json::parse(reply, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
+    if (std::regex_search(reply, std::regex(R"((^|[^A-Za-z_])-?(NaN|Infinity)([^A-Za-z_]|$))"))) {
+      fail(
+          "answered {}: JSON has no NaN or Infinity (Python's json.dumps writes them); send null for a "
+          "completion the reward does not apply to, or a finite number",
+          text::quote(reply, 120));
+    }
     fail("answered a line that is not JSON: {} (print debugging output to stderr, not stdout)",
          text::quote(reply, 120));
   }

@@ -101,7 +101,7 @@ evaluate "$FINAL" eval-after
 echo "---- before (base model) ----------------------------------- | ---- after GRPO ($FINAL)"
 pr -m -t -w 200 "$RUN/eval-before.txt" "$RUN/eval-after.txt" | expand
 echo
-echo "held-out greedy accuracy (pass@1) by number of operations:"
+echo "held-out greedy accuracy by number of operations:"
 by_operations() { sed -n '/^by num_operations:/,/^examples/p' "$1" | awk '$1 ~ /^[0-9]+$/ {print $1, $2, $3}'; }
 join <(by_operations "$RUN/eval-before.txt") <(by_operations "$RUN/eval-after.txt") |
   awk 'BEGIN {print "  ops    n  before  after"} {printf "  %3s %4s  %6s  %5s\n", $1, $2, $3, $5}'

@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include "browser_page.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -8,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <stdexcept>
 
 namespace grpo::testing {
@@ -64,6 +67,56 @@ CommandResult run_command(const std::string& command_line) {
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
+}
+
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted.push_back(c);
+    }
+  }
+  return quoted + "'";
+}
+
+std::string BrowserPage::attribute(const std::string& name) const {
+  std::smatch match;
+  if (std::regex_search(status_tag, match, std::regex(name + "=\"([^\"]*)\""))) return match[1];
+  return "";
+}
+
+bool have_chromium() {
+  return std::system("command -v chromium >/dev/null 2>&1") == 0;
+}
+
+BrowserPage load_in_chromium(const fs::path& page, const std::string& hash) {
+  TempDir profile;
+  std::string url = "file://" + page.string() + hash;
+  std::string command =
+      "(chromium --headless --no-sandbox --disable-gpu --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync "
+      "--user-data-dir=" +
+      shell_quote(profile.path().string()) + " --virtual-time-budget=5000 --dump-dom " + shell_quote(url) +
+      " 2>/dev/null)";
+  CommandResult result = run_command(command);
+  BrowserPage loaded;
+  loaded.dom = result.output;
+  size_t at = loaded.dom.find("id=\"status\"");
+  if (at != std::string::npos) {
+    size_t open = loaded.dom.rfind('<', at);
+    size_t close = loaded.dom.find('>', at);
+    loaded.status_tag = loaded.dom.substr(open, close - open + 1);
+  }
+  return loaded;
+}
+
+int chart_points(const std::string& dom, const std::string& chart) {
+  std::smatch match;
+  if (!std::regex_search(dom, match, std::regex("data-chart=\"" + chart + "\"[^>]*data-points=\"(\\d+)\"")))
+    return -1;
+  return std::stoi(match[1]);
 }
 
 }  // namespace grpo::testing

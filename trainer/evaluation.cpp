@@ -6,8 +6,11 @@
 #include <map>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "core/error.h"
 #include "datasets/field_mapping.h"
+#include "logs/metric_names.h"
 #include "rewards/answer_extraction.h"
 #include "rewards/reward_set.h"
 #include "rollout/engine.h"
@@ -18,6 +21,8 @@
 namespace grpo {
 
 namespace {
+
+namespace metric = logs::metric;
 
 constexpr double kCorrectThreshold = 1.0 - 1e-9;
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -104,15 +109,15 @@ nlohmann::json breakdown_json(const std::vector<Example>& problems,
   }
   nlohmann::json list = nlohmann::json::array();
   for (const auto& [value, totals] : groups) {
-    list.push_back({{"value", value},
-                    {"n", totals.n},
-                    {"pass_at_1", totals.mean(totals.greedy)},
-                    {"mean_accuracy", number_or_null(totals.mean(totals.sample_accuracy))},
-                    {"pass_at_k", number_or_null(totals.mean(totals.any_correct))},
-                    {"maj_at_k", number_or_null(totals.mean(totals.majority))},
-                    {"format_rate", number_or_null(totals.mean(totals.format))}});
+    list.push_back({{metric::kBreakdownValue, value},
+                    {metric::kNumProblems, totals.n},
+                    {metric::kGreedyAccuracy, totals.mean(totals.greedy)},
+                    {metric::kPassAt1, number_or_null(totals.mean(totals.sample_accuracy))},
+                    {metric::kPassAtK, number_or_null(totals.mean(totals.any_correct))},
+                    {metric::kMajAtK, number_or_null(totals.mean(totals.majority))},
+                    {metric::kEvalFormatRate, number_or_null(totals.mean(totals.format))}});
   }
-  return {{"field", field}, {"groups", std::move(list)}};
+  return {{metric::kBreakdownField, field}, {metric::kBreakdownGroups, std::move(list)}};
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -131,21 +136,29 @@ nlohmann::json EvalSample::to_json() const {
           {"num_tokens", num_tokens}};
 }
 
+std::string EvalResult::summary() const {
+  std::string text = fmt::format("greedy accuracy {:.3f}", greedy_accuracy);
+  if (k > 0) text += fmt::format(", pass@1 {:.3f} (mean of {} sample{})", pass_at_1, k, k == 1 ? "" : "s");
+  if (k > 1) text += fmt::format(", pass@{} {:.3f}, maj@{} {:.3f}", k, pass_at_k, k, maj_at_k);
+  return text +
+         fmt::format(", format {:.3f}, length {:.1f} ({} problems)", format_rate, mean_length, n_problems);
+}
+
 nlohmann::json EvalResult::to_json() const {
   nlohmann::json samples = nlohmann::json::array();
   for (const EvalSample& sample : examples) samples.push_back(sample.to_json());
-  return {{"n_problems", n_problems},
-          {"pass_at_1", number_or_null(pass_at_1)},
-          {"mean_accuracy", number_or_null(mean_accuracy)},
-          {"pass_at_k", number_or_null(pass_at_k)},
-          {"maj_at_k", number_or_null(maj_at_k)},
-          {"k", k},
-          {"format_rate", number_or_null(format_rate)},
-          {"mean_length", number_or_null(mean_length)},
-          {"prefill", prefill},
-          {"breakdown", breakdown},
-          {"examples", std::move(samples)},
-          {"seconds", seconds}};
+  return {{metric::kNumProblems, n_problems},
+          {metric::kGreedyAccuracy, number_or_null(greedy_accuracy)},
+          {metric::kPassAt1, number_or_null(pass_at_1)},
+          {metric::kPassAtK, number_or_null(pass_at_k)},
+          {metric::kMajAtK, number_or_null(maj_at_k)},
+          {metric::kK, k},
+          {metric::kEvalFormatRate, number_or_null(format_rate)},
+          {metric::kMeanLengthEval, number_or_null(mean_length)},
+          {metric::kPrefill, prefill},
+          {metric::kBreakdown, breakdown},
+          {metric::kExamples, std::move(samples)},
+          {metric::kEvalSeconds, seconds}};
 }
 
 EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std::vector<Example>& problems,
@@ -177,7 +190,7 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
   result.k = options.k;
   result.prefill = options.prefill;
 
-  // Greedy: pass@1, format rate, length, examples.
+  // Greedy: accuracy, format rate, length, examples.
   const SamplingParams greedy{0.0};  // temperature 0
   const GenerationResult greedy_result =
       engine.generate(prompts, generation_options(1, options.max_new_tokens, greedy, options.stop_strings,
@@ -203,7 +216,7 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
   }
   result.mean_length = total_tokens / static_cast<double>(problems.size());
 
-  // k samples per problem: mean accuracy, pass@k, maj@k.
+  // k samples per problem: pass@1, pass@k, maj@k.
   if (options.k > 0) {
     SamplingParams sampling;
     sampling.temperature = options.temperature;
@@ -234,10 +247,10 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
 
   OutcomeTotals totals;
   for (const ProblemOutcome& outcome : outcomes) totals.add(outcome);
-  result.pass_at_1 = totals.mean(totals.greedy);
+  result.greedy_accuracy = totals.mean(totals.greedy);
   result.format_rate = totals.mean(totals.format);
   if (options.k > 0) {
-    result.mean_accuracy = totals.mean(totals.sample_accuracy);
+    result.pass_at_1 = totals.mean(totals.sample_accuracy);
     result.pass_at_k = totals.mean(totals.any_correct);
     result.maj_at_k = totals.mean(totals.majority);
   }

@@ -1,6 +1,6 @@
-// Evaluation of a model on a fixed problem set: greedy accuracy (pass@1), and over k sampled completions per
-// problem the mean accuracy, pass@k and majority-vote accuracy (maj@k), plus the format rate, the mean
-// completion length, an optional per-field breakdown and a few example completions.
+// Evaluation of a model on a fixed problem set: greedy accuracy, and over k sampled completions per problem
+// pass@1 (DeepSeek-R1's: the mean share of right samples), pass@k and majority-vote accuracy (maj@k), plus
+// the format rate, the mean completion length, an optional per-field breakdown and a few example completions.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -49,23 +49,29 @@ struct EvalSample {
 
 struct EvalResult {
   int64_t n_problems = 0;
-  double pass_at_1 = 0;                                             // greedy accuracy
-  double mean_accuracy = std::numeric_limits<double>::quiet_NaN();  // correct share of all k x n samples
-  double pass_at_k = std::numeric_limits<double>::quiet_NaN();      // problems with >= 1 correct sample of k
-  double maj_at_k = std::numeric_limits<double>::quiet_NaN();  // problems whose majority answer is correct
+  double greedy_accuracy = 0;  // share of problems whose greedy completion is right
+  double pass_at_1 = std::numeric_limits<double>::quiet_NaN();  // correct share of all k x n samples
+  double pass_at_k = std::numeric_limits<double>::quiet_NaN();  // problems with >= 1 correct sample of k
+  double maj_at_k = std::numeric_limits<double>::quiet_NaN();   // problems whose majority answer is correct
   int64_t k = 0;
   double format_rate =
       std::numeric_limits<double>::quiet_NaN();  // mean format score, greedy (NaN: no reward)
   double mean_length = 0;  // mean generated tokens of the greedy completions (the prefill's excluded)
   std::string prefill;     // as given in the options: results with a prefill are not free generation
-  // null without group_by_field, else {"field": F, "groups": [{"value": V, "n", "pass_at_1", "mean_accuracy",
-  // "pass_at_k", "maj_at_k", "format_rate"}, ...]} with the groups in ascending order of V (null: rows
-  // without the field).
+  // null without group_by_field, else {"field": F, "groups": [{"value": V, "n_problems", "greedy_accuracy",
+  // "pass@1", "pass@k", "maj@k", "format_rate"}, ...]} with the groups in ascending order of V (null: rows
+  // without the field). The key names are logs/metric_names.h's.
   nlohmann::json breakdown;
   std::vector<EvalSample> examples;
   double seconds = 0;  // wall time of evaluate()
 
-  // Every field above; NaN metrics are written as null.
+  // One line: "greedy accuracy 0.625, pass@1 0.580 (mean of 4 samples), pass@4 0.750, maj@4 0.700, format
+  // 1.000, length 12.0 (40 problems)"; the sampled metrics only with k > 0, pass@k and maj@k only with k > 1
+  // (at k = 1 both are pass@1).
+  std::string summary() const;
+
+  // Every field above under logs/metric_names.h's names (what eval.jsonl holds); NaN metrics are written as
+  // null.
   nlohmann::json to_json() const;
 };
 

@@ -16,6 +16,7 @@
 #include "rollout/generation_options.h"
 #include "trainer/advantages.h"
 #include "trainer/checkpoint.h"
+#include "trainer/data_fit.h"
 #include "trainer/evaluation.h"
 #include "trainer/optimizer.h"
 #include "trainer/prompt_encoding.h"
@@ -142,6 +143,11 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
   optimizer_ = make_adamw(*policy_, {config_.learning_rate, config_.adam_beta1, config_.adam_beta2, 1e-8,
                                       config_.weight_decay});
   engine_ = std::make_unique<RolloutEngine>(policy_, tokenizer_.get());
+  for (const std::string& warning :
+       check_data_fit(*tokenizer_, template_, peek_examples(*data_.train, 64), config_.max_completion_length,
+                      policy_->config().max_position_embeddings)) {
+    fmt::print(stderr, "grpo: warning: {}\n", warning);
+  }
 
   loss_settings_.loss_type = parse_loss_type(config_.loss_type);
   loss_settings_.importance_level = parse_importance_level(config_.importance_sampling_level);
@@ -545,10 +551,7 @@ void GrpoTrainer::evaluate_and_log() {
   json line = result.to_json();
   line["step"] = step_;
   run_log_->append_eval(line);
-  fmt::print(stderr, "grpo: eval at step {}: pass@1 {:.3f}, mean accuracy {:.3f}, pass@{} {:.3f}, maj@{} {:.3f}, "
-             "format {:.3f}, length {:.1f} ({} problems)\n",
-             step_, result.pass_at_1, result.mean_accuracy, result.k, result.pass_at_k, result.k, result.maj_at_k,
-             result.format_rate, result.mean_length, result.n_problems);
+  fmt::print(stderr, "grpo: eval at step {}: {}\n", step_, result.summary());
 }
 
 void GrpoTrainer::print_step_line(const json& m) const {

@@ -14,8 +14,8 @@ GRPO="$GRPO_BIN" RUN="$RUN_DIR" bash "$SOURCE_DIR/scripts/demo.sh" --quick | tee
 figure() {  # FILE LABEL -> the number after the label
   sed -n "s/^  $2 *\([0-9.]*\)$/\1/p" "$1" | head -n 1
 }
-before=$(figure "$RUN_DIR/eval-before.txt" "pass@1 (greedy)")
-after=$(figure "$RUN_DIR/eval-after.txt" "pass@1 (greedy)")
+before=$(figure "$RUN_DIR/eval-before.txt" "greedy accuracy")
+after=$(figure "$RUN_DIR/eval-after.txt" "greedy accuracy")
 format_after=$(figure "$RUN_DIR/eval-after.txt" "format rate (greedy)")
 trend=$(grep -E '^  steps 1-[0-9]+: reward' "$RUN_DIR/demo.log")
 first_reward=$(sed -E 's/^  steps 1-[0-9]+: reward ([0-9.]+).*/\1/' <<<"$trend")

@@ -3,11 +3,15 @@
 
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "logs/json_lines.h"
 #include "logs/run_log_writer.h"
@@ -217,37 +221,97 @@ TEST_F(LogsCommandTest, MissingRunDirectoryIsAClearError) {
   EXPECT_NE(result.output.find("is not a directory"), std::string::npos) << result.output;
 }
 
-TEST_F(LogsCommandTest, FollowPrintsStepsWrittenWhileItRuns) {
-  // Start following, wait until it says so, then write step 5 and read on until it stops.
-  std::string command = shell_quote(grpo_executable().string()) + " -q logs " +
-                        shell_quote(dir_.path().string()) +
-                        " --follow --follow-timeout 3 --poll 0.1 --json 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
+// Starts `grpo logs RUN_DIR ARGUMENTS --follow ...` and reads its output until it says it is following.
+struct Follower {
+  FILE* pipe = nullptr;
   std::string output;
-  char line[4096];
-  bool following = false;
-  while (std::fgets(line, sizeof(line), pipe)) {
-    output += line;
-    if (std::string(line).find("following") != std::string::npos) {
-      following = true;
-      break;
+  Follower(const fs::path& run_dir, const std::string& arguments) {
+    std::string command = shell_quote(grpo_executable().string()) + " -q logs " +
+                          shell_quote(run_dir.string()) +
+                          " --follow --follow-timeout 20 --poll 0.1 --no-color " + arguments + " 2>&1";
+    pipe = ::popen(command.c_str(), "r");
+  }
+  bool wait_until_following() {
+    char line[4096];
+    while (pipe != nullptr && std::fgets(line, sizeof(line), pipe)) {
+      output += line;
+      if (std::string(line).find("following") != std::string::npos) return true;
     }
+    return false;
   }
-  ASSERT_TRUE(following) << output;
+  int finish() {  // reads to the end; the exit status
+    char line[4096];
+    while (std::fgets(line, sizeof(line), pipe)) output += line;
+    return ::pclose(pipe);
+  }
+};
+
+TEST_F(LogsCommandTest, FollowPrintsStepsWrittenWhileItRunsAndStopsWhenTheRunEnds) {
+  // A trainer has the run open (its writer), grpo logs follows, the trainer writes step 5 and closes the run.
+  auto writer = std::make_unique<RunLogWriter>(dir_.path());
+  Follower follower(dir_.path(), "--json");
+  ASSERT_TRUE(follower.wait_until_following()) << follower.output;
+  writer->append_metrics(Json{{"step", 5}, {"reward", 1.25}});
+  writer->write_rollouts(5, grpo::testing::fixture_step_records(4));
+  writer.reset();
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(follower.finish(), 0) << follower.output;
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 10.0)
+      << "it waited for its 20 s timeout instead of stopping with the run";
+  EXPECT_NE(follower.output.find("\"kind\":\"step\",\"step\":5,\"reward\":1.25"), std::string::npos)
+      << follower.output;
+  EXPECT_NE(follower.output.find("stopped following (the run has ended)"), std::string::npos)
+      << follower.output;
+}
+
+TEST_F(LogsCommandTest, FollowFromBeforeTheFirstStepPrintsTheHeaders) {
+  TempDir empty;
+  const fs::path run = empty / "run";
+  Follower follower(run, "");
+  ASSERT_TRUE(follower.wait_until_following()) << follower.output;
+  EXPECT_NE(follower.output.find("waiting for the run to start"), std::string::npos) << follower.output;
   {
-    RunLogWriter writer(dir_.path());
-    writer.append_metrics(Json{{"step", 5}, {"reward", 1.25}});
-    writer.write_rollouts(5, grpo::testing::fixture_step_records(4));
+    RunLogWriter writer(run);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // seen running before it writes
+    writer.append_metrics(Json{{"step", 1}, {"reward", 0.5}, {"accuracy", 0.25}});
+    writer.append_eval(Json{{"step", 1}, {"greedy_accuracy", 0.5}, {"pass@1", 0.375}, {"k", 4}});
   }
-  while (std::fgets(line, sizeof(line), pipe)) output += line;
-  int status = ::pclose(pipe);
-  EXPECT_EQ(status, 0) << output;
-  EXPECT_NE(output.find("\"kind\":\"step\",\"step\":5,\"reward\":1.25"), std::string::npos) << output;
-  EXPECT_NE(output.find("--follow-timeout reached"), std::string::npos) << output;
+  EXPECT_EQ(follower.finish(), 0) << follower.output;
+  const std::string& out = follower.output;
+  const size_t header = out.find("reward");
+  const size_t row = out.find("25.0%");
+  ASSERT_NE(header, std::string::npos) << out;
+  ASSERT_NE(row, std::string::npos) << out;
+  EXPECT_LT(header, row) << out;
+  const size_t eval_header = out.find("greedy");
+  ASSERT_NE(eval_header, std::string::npos) << out;
+  EXPECT_LT(eval_header, out.find("37.5%")) << out;
+  EXPECT_NE(out.find("stopped following (the run has ended)"), std::string::npos) << out;
+}
+
+TEST_F(LogsCommandTest, FollowStopsWhenTheTrainerIsGoneAndNotFollowingAnEndedRun) {
+  // running.json left by a process that no longer exists (a trainer killed with kill -9).
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  grpo::testing::write_text(dir_ / "running.json",
+                            Json{{"pid", static_cast<int64_t>(child)}, {"host", std::string(host)}}.dump());
+  Follower gone(dir_.path(), "");
+  ASSERT_TRUE(gone.wait_until_following()) << gone.output;
+  EXPECT_EQ(gone.finish(), 0) << gone.output;
+  EXPECT_NE(gone.output.find("is gone without closing the run"), std::string::npos) << gone.output;
+
+  fs::remove(dir_ / "running.json");  // the fixture run is complete and nothing writes it
+  CommandResult ended = run_command(shell_quote(grpo_executable().string()) + " -q logs " +
+                                    shell_quote(dir_.path().string()) + " --follow --follow-timeout 20 2>&1");
+  EXPECT_EQ(ended.exit_code, 0) << ended.output;
+  EXPECT_NE(ended.output.find("the run has ended); not following"), std::string::npos) << ended.output;
 }
 
 TEST_F(LogsCommandTest, FollowStopsOnCtrlC) {
+  RunLogWriter writer(dir_.path());  // a trainer has the run open
   // The shell prints its pid and becomes grpo (exec); once grpo says it is following, send it SIGINT. Without
   // a handler it would die of the signal; with one it stops cleanly, long before its 60 s timeout.
   std::string command = "echo $$; exec " + shell_quote(grpo_executable().string()) + " -q logs " +

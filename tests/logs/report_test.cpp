@@ -1,9 +1,6 @@
 // `grpo report`: the page's data and escaping, its size bound, and the page itself in headless Chromium.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <regex>
-
 #include "logs/report_data.h"
 #include "logs/report_page.h"
 #include "logs/run_log_writer.h"
@@ -15,8 +12,12 @@ namespace grpo::logs {
 namespace {
 
 namespace fs = std::filesystem;
+using grpo::testing::BrowserPage;
+using grpo::testing::chart_points;
 using grpo::testing::CommandResult;
 using grpo::testing::grpo_executable;
+using grpo::testing::have_chromium;
+using grpo::testing::load_in_chromium;
 using grpo::testing::read_text_file;
 using grpo::testing::run_command;
 using grpo::testing::shell_quote;
@@ -102,49 +103,6 @@ TEST(ReportData, HelpersPickEvenlyAndCutOnCharacterBoundaries) {
 
 // ---- the page in a real browser ----
 
-struct BrowserPage {
-  std::string dom;
-  std::string status_tag;  // the <div id="status" ...> opening tag
-  std::string attribute(const std::string& name) const {
-    std::smatch match;
-    if (std::regex_search(status_tag, match, std::regex(name + "=\"([^\"]*)\""))) return match[1];
-    return "";
-  }
-};
-
-bool have_chromium() {
-  return std::system("command -v chromium >/dev/null 2>&1") == 0;
-}
-
-// Loads the page in headless Chromium, lets its scripts run, and returns the resulting DOM.
-BrowserPage load_in_chromium(const fs::path& page, const std::string& hash) {
-  TempDir profile;
-  std::string url = "file://" + page.string() + hash;
-  std::string command =
-      "(chromium --headless --no-sandbox --disable-gpu --no-first-run "
-      "--disable-background-networking --disable-component-update --disable-sync "
-      "--user-data-dir=" +
-      shell_quote(profile.path().string()) + " --virtual-time-budget=5000 --dump-dom " + shell_quote(url) +
-      " 2>/dev/null)";
-  CommandResult result = run_command(command);
-  BrowserPage loaded;
-  loaded.dom = result.output;
-  size_t at = loaded.dom.find("id=\"status\"");
-  if (at != std::string::npos) {
-    size_t open = loaded.dom.rfind('<', at);
-    size_t close = loaded.dom.find('>', at);
-    loaded.status_tag = loaded.dom.substr(open, close - open + 1);
-  }
-  return loaded;
-}
-
-int chart_points(const std::string& dom, const std::string& chart) {
-  std::smatch match;
-  if (!std::regex_search(dom, match, std::regex("data-chart=\"" + chart + "\"[^>]*data-points=\"(\\d+)\"")))
-    return -1;
-  return std::stoi(match[1]);
-}
-
 class ReportInBrowser : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -175,7 +133,7 @@ TEST_F(ReportInBrowser, LoadsWithoutErrorsAndDrawsEveryChart) {
   EXPECT_EQ(chart_points(page.dom, "entropy"), 4);
   EXPECT_EQ(chart_points(page.dom, "clip"), 12);
   EXPECT_EQ(chart_points(page.dom, "eval"), 10);
-  EXPECT_EQ(chart_points(page.dom, "eval-difficulty"), 4);
+  EXPECT_EQ(chart_points(page.dom, "eval-breakdown"), 4);
   EXPECT_EQ(page.attribute("data-visible"), "8");  // the last step's completions by default
   EXPECT_NE(page.dom.find("fixture &lt;b&gt;run&lt;/b&gt;"), std::string::npos)
       << "configuration shown as text";
@@ -199,6 +157,38 @@ TEST_F(ReportInBrowser, FiltersFromTheUrlAndKeepsModelTextAsText) {
       << html.dom.substr(0, 3000);
   EXPECT_EQ(html.dom.find("<b>bold</b>"), std::string::npos);
   EXPECT_EQ(html.dom.find("<img"), std::string::npos);
+}
+
+// A run without a reference model (beta = 0: KL 0 throughout) and without clipping: the KL chart says why it
+// is flat instead of drawing it on a made-up -1..1 axis, and the clip chart's axis starts at 0%, not -100%.
+TEST(ReportInBrowserFlatRun, SaysNoReferenceModelAndKeepsShareAxesAtZero) {
+  if (!have_chromium())
+    GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it): no browser test";
+  ASSERT_TRUE(fs::exists(grpo_executable())) << "build the `grpo` target first: " << grpo_executable();
+  TempDir dir;
+  {
+    RunLogWriter writer(dir / "run");
+    for (int64_t step = 1; step <= 3; ++step) {
+      writer.append_metrics(Json{{"step", step},
+                                 {"reward", 0.5 + 0.1 * step},
+                                 {"kl", 0.0},
+                                 {"clip_ratio/low_mean", 0.0},
+                                 {"clip_ratio/high_mean", 0.0},
+                                 {"clip_ratio/region_mean", 0.0}});
+    }
+  }
+  CommandResult report =
+      run_command(shell_quote(grpo_executable().string()) + " -q report " +
+                  shell_quote((dir / "run").string()) + " -o " + shell_quote((dir / "report.html").string()));
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  BrowserPage page = load_in_chromium(dir / "report.html", "");
+  EXPECT_EQ(page.attribute("data-errors"), "0") << page.status_tag;
+  EXPECT_EQ(chart_points(page.dom, "kl"), -1) << "a flat KL at 0 is not drawn";
+  EXPECT_NE(page.dom.find("No reference model (beta = 0)"), std::string::npos);
+  EXPECT_EQ(chart_points(page.dom, "clip"), 9);
+  EXPECT_EQ(page.dom.find(">-100.0%<"), std::string::npos) << "the clip axis runs below 0%";
+  EXPECT_EQ(page.dom.find(">-50.0%<"), std::string::npos) << "the clip axis runs below 0%";
+  EXPECT_NE(page.dom.find(">100.0%<"), std::string::npos) << "the clip axis runs 0% to 100%";
 }
 
 }  // namespace

@@ -98,8 +98,8 @@ TEST(RolloutLog, MetricsAndEvalLinesHoldTheDocumentedKeys) {
   EXPECT_DOUBLE_EQ(metrics.objects[0]["accuracy"].get<double>(), 2.0 / 8);  // step 1: 1 + 1 right of 8
   JsonLines evals = read_json_lines(dir / "eval.jsonl");
   ASSERT_EQ(evals.objects.size(), 2u);
-  for (const char* key : {"step", "pass@1", "mean_accuracy", "pass@k", "maj@k", "k", "format_rate",
-                          "mean_length", "n_problems", "by_difficulty"}) {
+  for (const char* key : {"step", "greedy_accuracy", "pass@1", "pass@k", "maj@k", "k", "format_rate",
+                          "mean_length", "n_problems", "breakdown"}) {
     EXPECT_TRUE(evals.objects[1].contains(key)) << key;
   }
   EXPECT_EQ(read_text_file(dir / "config.toml").substr(0, 9), "[trainer]");

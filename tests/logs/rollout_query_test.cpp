@@ -108,6 +108,12 @@ TEST(TerminalText, ControlCharactersNeverReachTheTerminal) {
 TEST(TerminalText, HideThinkKeepsTheAnswer) {
   EXPECT_EQ(completion_without_think("<think>long reasoning</think> <answer>42</answer>"),
             "<think>[reasoning hidden: 14 characters]</think> <answer>42</answer>");
+  // An empty block says so; one character is singular; characters, not UTF-8 bytes, are counted.
+  EXPECT_EQ(completion_without_think("<think> </think><answer>42</answer>"),
+            "<think>[reasoning hidden: empty]</think><answer>42</answer>");
+  EXPECT_EQ(completion_without_think("<think>x</think>"), "<think>[reasoning hidden: 1 character]</think>");
+  EXPECT_EQ(completion_without_think("<think>été</think>"),
+            "<think>[reasoning hidden: 3 characters]</think>");
   RolloutRecord record;
   record.completion = "<think>secret plan</think><answer>7</answer>";
   record.answer = "7";

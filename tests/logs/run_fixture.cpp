@@ -116,16 +116,19 @@ void write_fixture_run(const fs::path& run_dir, const logs::RolloutLogOptions& o
     if (step % 2 == 0) {
       Json eval;
       eval[m::kStep] = step;
+      eval[m::kGreedyAccuracy] = 0.12 * step;
       eval[m::kPassAt1] = 0.1 * step;
-      eval[m::kMeanAccuracy] = 0.1 * step;
       eval[m::kPassAtK] = 0.2 * step;
       eval[m::kMajAtK] = 0.15 * step;
       eval[m::kK] = 4;
-      eval[m::kFormatRate] = 0.9;
+      eval[m::kEvalFormatRate] = 0.9;
       eval[m::kMeanLengthEval] = 30.0;
       eval[m::kNumProblems] = 50;
-      eval[m::kByDifficulty] = Json{{"level 1", Json{{"pass@1", 0.2 * step}, {"n_problems", 20}}},
-                                    {"level 2", Json{{"pass@1", 0.05 * step}, {"n_problems", 30}}}};
+      eval[m::kBreakdown] = Json{
+          {m::kBreakdownField, "level"},
+          {m::kBreakdownGroups,
+           Json::array({Json{{m::kBreakdownValue, 1}, {m::kNumProblems, 20}, {m::kPassAt1, 0.2 * step}},
+                        Json{{m::kBreakdownValue, 2}, {m::kNumProblems, 30}, {m::kPassAt1, 0.05 * step}}})}};
       writer.append_eval(eval);
     }
   }
@@ -146,18 +149,6 @@ std::vector<std::string> split_lines(const std::string& text) {
     start = end + 1;
   }
   return lines;
-}
-
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted.push_back(c);
-    }
-  }
-  return quoted + "'";
 }
 
 }  // namespace grpo::testing

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "browser_page.h"
 #include "logs/rollout_log_writer.h"
 #include "logs/rollout_record.h"
 
@@ -41,8 +42,5 @@ std::string read_text_file(const std::filesystem::path& path);
 
 // Lines of a text.
 std::vector<std::string> split_lines(const std::string& text);
-
-// Shell-quotes a path or argument for run_command.
-std::string shell_quote(const std::string& text);
 
 }  // namespace grpo::testing

@@ -91,7 +91,7 @@ TEST_F(OfflineScoring, GrpoRewardCommand) {
   auto grpo = testing::grpo_executable();
   if (!std::filesystem::exists(grpo)) GTEST_SKIP() << "the grpo executable is not built (target grpo)";
   auto result = testing::run_command(
-      grpo.string() + " -q reward --reward accuracy,format:lenient --weights 1,0.5 --data " +
+      grpo.string() + " -q reward --reward accuracy,format:lenient --reward-weights 1,0.5 --data " +
       (dir_ / "rows.jsonl").string() + " --completions " + (dir_ / "completions.jsonl").string() +
       " --output " + (dir_ / "scores.jsonl").string());
   ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -104,6 +104,34 @@ TEST_F(OfflineScoring, GrpoRewardCommand) {
                                       (dir_ / "rows.jsonl").string());
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.output.find("unknown reward 'acuracy'"), std::string::npos) << unknown.output;
+}
+
+// `grpo reward` knows what `grpo train` knows: the task verifiers, under the same option names.
+TEST_F(OfflineScoring, GrpoRewardAndTrainShareRewardsAndOptionNames) {
+  auto grpo = testing::grpo_executable();
+  if (!std::filesystem::exists(grpo)) GTEST_SKIP() << "the grpo executable is not built (target grpo)";
+  auto list = testing::run_command(grpo.string() + " -q reward --list");
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  for (const char* task : {"box_stacking", "arithmetic", "countdown", "accuracy", "format"}) {
+    EXPECT_NE(("\n" + list.output).find(std::string("\n") + task + " "), std::string::npos) << task << ":\n"
+                                                                                            << list.output;
+  }
+  testing::write_text(dir_ / "stack_rows.jsonl", "{\"question\": \"q\", \"answer\": \"red blue\"}\n");
+  testing::write_text(dir_ / "stack_completions.jsonl",
+                      "{\"index\": 0, \"completion\": \"<think> </think> <answer> red blue </answer>\"}\n");
+  auto scored = testing::run_command(grpo.string() + " -q reward --reward box_stacking --data " +
+                                     (dir_ / "stack_rows.jsonl").string() + " --completions " +
+                                     (dir_ / "stack_completions.jsonl").string());
+  ASSERT_EQ(scored.exit_code, 0) << scored.output;
+  EXPECT_NE(scored.output.find("box_stacking"), std::string::npos) << scored.output;
+
+  auto train_help = testing::run_command(grpo.string() + " train --help");
+  auto reward_help = testing::run_command(grpo.string() + " reward --help");
+  for (const char* option :
+       {"--reward ", "--reward-weights", "--reward-timeout", "--reward-failure", "--reward-default-score"}) {
+    EXPECT_NE(train_help.output.find(option), std::string::npos) << option << " in grpo train --help";
+    EXPECT_NE(reward_help.output.find(option), std::string::npos) << option << " in grpo reward --help";
+  }
 }
 
 }  // namespace

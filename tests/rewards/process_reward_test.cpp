@@ -123,6 +123,8 @@ TEST(ProcessReward, GarbageAnswersAreClearErrors) {
       {"while read l; do echo '{\"error\": \"model server down\"}'; done",
        "reported an error: \"model server down\""},
       {"while read l; do printf 'no newline'; done", "did not answer within"},
+      {"while read l; do echo '{\"scores\": [NaN, 1]}'; done", "JSON has no NaN or Infinity"},
+      {"while read l; do echo '{\"scores\": [-Infinity, 1]}'; done", "send null"},
   };
   for (const Case& c : cases) {
     ProcessReward reward(c.command, 0.5);

@@ -88,8 +88,8 @@ std::vector<double> score_directly(RewardFunction& reward, const GenerationResul
     const auto& problem = problems[static_cast<size_t>(completion.prompt_index)];
     RewardInput input;
     input.prompt = prompt_template.render(problem);
-    input.completion = completion_after_prefill(*tiny_model_directory().tokenizer, prefill, completion.token_ids,
-                                                completion.text);
+    input.completion = completion_after_prefill(*tiny_model_directory().tokenizer, prefill,
+                                                completion.token_ids, completion.text);
     input.completion_ids = completion.token_ids;
     input.finish_reason = finish_reason_name(completion.finish_reason);
     input.row = problem.row;
@@ -184,18 +184,18 @@ TEST(Evaluation, PrefilledAnswerIsScoredAndMetricsMatchDirectScoring) {
   }
   EXPECT_EQ(result.n_problems, 6);
   EXPECT_EQ(result.k, 3);
-  EXPECT_DOUBLE_EQ(result.pass_at_1, greedy_accuracy);
+  EXPECT_DOUBLE_EQ(result.greedy_accuracy, greedy_accuracy);
   EXPECT_DOUBLE_EQ(result.mean_length, greedy_length);
   // The forced "<answer>42</answer>" is part of the scored text: the three problems whose gold is 42 are
   // right.
-  EXPECT_DOUBLE_EQ(result.pass_at_1, 0.5);
+  EXPECT_DOUBLE_EQ(result.greedy_accuracy, 0.5);
   EXPECT_DOUBLE_EQ(result.format_rate, 0.0);  // no <think> block: strict format fails everywhere
 
   const auto sampled = engine.generate(prompts, generation_options(options, 3, options.temperature));
   const auto sampled_scores = score_directly(accuracy, sampled, problems, prompt_template, options.prefill);
   const SampledMetrics expected =
       sampled_metrics(sampled, sampled_scores, options.prefill, problems.size(), 3);
-  EXPECT_DOUBLE_EQ(result.mean_accuracy, expected.mean_accuracy);
+  EXPECT_DOUBLE_EQ(result.pass_at_1, expected.mean_accuracy);
   EXPECT_DOUBLE_EQ(result.pass_at_k, expected.pass_at_k);
   EXPECT_DOUBLE_EQ(result.maj_at_k, expected.maj_at_k);
   EXPECT_DOUBLE_EQ(result.maj_at_k, 0.5);  // every sample votes 42
@@ -205,8 +205,9 @@ TEST(Evaluation, PrefilledAnswerIsScoredAndMetricsMatchDirectScoring) {
     const auto& sample = result.examples[i];
     EXPECT_EQ(sample.id, problems[i].id);
     EXPECT_EQ(sample.gold, problems[i].answer);
-    EXPECT_EQ(sample.text, completion_after_prefill(*tiny_model_directory().tokenizer, options.prefill,
-                                                    greedy.completions[i].token_ids, greedy.completions[i].text));
+    EXPECT_EQ(sample.text,
+              completion_after_prefill(*tiny_model_directory().tokenizer, options.prefill,
+                                       greedy.completions[i].token_ids, greedy.completions[i].text));
     EXPECT_EQ(sample.correct, greedy_scores[i] == 1.0);
   }
   EXPECT_EQ(result.prefill, options.prefill);
@@ -242,7 +243,7 @@ TEST(Evaluation, SampledMetricsWithAUserRewardAndThinkPrefillCountsTowardFormat)
     greedy_accuracy += greedy_scores[i] / static_cast<double>(problems.size());
     tag_rate += tag_scores[i] / static_cast<double>(problems.size());
   }
-  EXPECT_DOUBLE_EQ(result.pass_at_1, greedy_accuracy);
+  EXPECT_DOUBLE_EQ(result.greedy_accuracy, greedy_accuracy);
   // The format reward saw prefill + text, as the scored examples show.
   EXPECT_DOUBLE_EQ(result.format_rate, tag_rate);
   for (const auto& sample : result.examples) EXPECT_EQ(sample.text.rfind("<think>", 0), 0u) << sample.text;
@@ -251,11 +252,11 @@ TEST(Evaluation, SampledMetricsWithAUserRewardAndThinkPrefillCountsTowardFormat)
   const auto sampled_scores = score_directly(even, sampled, problems, prompt_template, options.prefill);
   const SampledMetrics expected =
       sampled_metrics(sampled, sampled_scores, options.prefill, problems.size(), 4);
-  EXPECT_DOUBLE_EQ(result.mean_accuracy, expected.mean_accuracy);
+  EXPECT_DOUBLE_EQ(result.pass_at_1, expected.mean_accuracy);
   EXPECT_DOUBLE_EQ(result.pass_at_k, expected.pass_at_k);
   EXPECT_DOUBLE_EQ(result.maj_at_k, expected.maj_at_k);
-  EXPECT_GE(result.pass_at_k, result.mean_accuracy);
-  EXPECT_GE(result.mean_accuracy, 0.0);
+  EXPECT_GE(result.pass_at_k, result.pass_at_1);
+  EXPECT_GE(result.pass_at_1, 0.0);
   EXPECT_LE(result.pass_at_k, 1.0);
   // Random text has both parities, so the metric is informative here (not all 0 or all 1).
   EXPECT_GT(expected.mean_accuracy, 0.0);
@@ -282,16 +283,16 @@ TEST(Evaluation, BreakdownGroupsByTheRowFieldInValueOrder) {
   ASSERT_EQ(groups.size(), 4u) << groups.dump();
   // null (the row without the field) sorts first, then 0, 1, 2.
   EXPECT_TRUE(groups[0]["value"].is_null());
-  EXPECT_EQ(groups[0]["n"], 1);
-  EXPECT_EQ(groups[0]["pass_at_1"], 0.0);  // gold 7
+  EXPECT_EQ(groups[0]["n_problems"], 1);
+  EXPECT_EQ(groups[0]["greedy_accuracy"], 0.0);  // gold 7
   EXPECT_EQ(groups[1]["value"], 0);
-  EXPECT_EQ(groups[1]["n"], 2);
-  EXPECT_EQ(groups[1]["pass_at_1"], 0.5);  // golds 42, 7
+  EXPECT_EQ(groups[1]["n_problems"], 2);
+  EXPECT_EQ(groups[1]["greedy_accuracy"], 0.5);  // golds 42, 7
   EXPECT_EQ(groups[2]["value"], 1);
-  EXPECT_EQ(groups[2]["pass_at_1"], 0.5);  // golds 7, 42
+  EXPECT_EQ(groups[2]["greedy_accuracy"], 0.5);  // golds 7, 42
   EXPECT_EQ(groups[3]["value"], 2);
-  EXPECT_EQ(groups[3]["n"], 1);
-  EXPECT_EQ(groups[3]["pass_at_1"], 1.0);  // gold 42
+  EXPECT_EQ(groups[3]["n_problems"], 1);
+  EXPECT_EQ(groups[3]["greedy_accuracy"], 1.0);  // gold 42
   EXPECT_TRUE(groups[3]["format_rate"].is_null());
   EXPECT_TRUE(std::isnan(result.format_rate));  // no format reward given
 
@@ -312,14 +313,14 @@ TEST(Evaluation, GreedyOnlyLeavesSampledMetricsNullInJson) {
   RewardSet correctness = RewardSet::from_specs({"accuracy"});
   const EvalResult result =
       evaluate(engine, *tiny.tokenizer, problems, builtin_template("plain"), correctness, nullptr, options);
-  EXPECT_TRUE(std::isnan(result.mean_accuracy));
+  EXPECT_TRUE(std::isnan(result.pass_at_1));
   const auto json = result.to_json();
   EXPECT_EQ(json["n_problems"], 2);
   EXPECT_EQ(json["k"], 0);
-  EXPECT_EQ(json["pass_at_1"], result.pass_at_1);
-  EXPECT_TRUE(json["mean_accuracy"].is_null());
-  EXPECT_TRUE(json["pass_at_k"].is_null());
-  EXPECT_TRUE(json["maj_at_k"].is_null());
+  EXPECT_EQ(json["greedy_accuracy"], result.greedy_accuracy);
+  EXPECT_TRUE(json["pass@1"].is_null());
+  EXPECT_TRUE(json["pass@k"].is_null());
+  EXPECT_TRUE(json["maj@k"].is_null());
   EXPECT_TRUE(json["format_rate"].is_null());
   EXPECT_TRUE(json["breakdown"].is_null());
   ASSERT_EQ(json["examples"].size(), 1u);

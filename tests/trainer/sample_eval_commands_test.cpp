@@ -120,8 +120,7 @@ TEST(SampleCommand, MissingModelIsOneErrorLine) {
       testing::run_command(grpo_command("sample --model " + quoted(temp / "absent") + " --prompt hi"));
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_EQ(
-      result.output.rfind("grpo: error: --model '" + (temp / "absent").string() + "' is not a directory", 0),
-      0u)
+      result.output.rfind("grpo: error: --model '" + (temp / "absent").string() + "' does not exist", 0), 0u)
       << result.output;
   EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
 }
@@ -140,9 +139,10 @@ TEST(EvalCommand, JsonResultOnADataFileWithPrefill) {
   EXPECT_EQ(json["k"], 2);
   EXPECT_EQ(json["prefill"], "<answer>42</answer>");
   // Every gold is 42 ("#### 42") and the prefill writes it: greedy and every sample are right.
-  EXPECT_EQ(json["pass_at_1"], 1.0) << json.dump(2);
-  EXPECT_EQ(json["mean_accuracy"], 1.0) << json.dump(2);
-  EXPECT_EQ(json["maj_at_k"], 1.0) << json.dump(2);
+  EXPECT_EQ(json["greedy_accuracy"], 1.0) << json.dump(2);
+  EXPECT_EQ(json["pass@1"], 1.0) << json.dump(2);
+  EXPECT_EQ(json["pass@k"], 1.0) << json.dump(2);
+  EXPECT_EQ(json["maj@k"], 1.0) << json.dump(2);
   EXPECT_EQ(json["format_rate"], 0.0);  // no <think> block
   ASSERT_EQ(json["examples"].size(), 2u);
   EXPECT_EQ(json["examples"][0]["gold"], "42");
@@ -156,8 +156,9 @@ TEST(EvalCommand, GeneratedTaskPrintsTheTable) {
       "eval --model " + quoted(tiny.directory) +
       " --data task:arithmetic --difficulty easy --n 3 --k 2 --max-new-tokens 4 --group-by difficulty"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  for (const char* expected : {"3 problems", "reward arithmetic", "pass@1 (greedy)", "maj@2",
-                               "by difficulty:", "examples (greedy):"}) {
+  for (const char* expected :
+       {"3 problems", "reward arithmetic", "greedy accuracy", "pass@1 (mean of 2 samples)", "maj@2",
+        "by difficulty:", "examples (greedy):"}) {
     EXPECT_NE(result.output.find(expected), std::string::npos) << expected << " in:\n" << result.output;
   }
 }
@@ -170,8 +171,7 @@ TEST(EvalCommand, MissingModelIsOneErrorLine) {
       grpo_command("eval --model " + quoted(temp / "absent") + " --data " + quoted(data) + " --n 2"));
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_EQ(
-      result.output.rfind("grpo: error: --model '" + (temp / "absent").string() + "' is not a directory", 0),
-      0u)
+      result.output.rfind("grpo: error: --model '" + (temp / "absent").string() + "' does not exist", 0), 0u)
       << result.output;
   EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
 }
