@@ -12,10 +12,13 @@ namespace grpo::logs {
 namespace fs = std::filesystem;
 
 namespace {
-fs::path created(const fs::path& run_dir) {
+// Creates the run directory and marks it running before any log file exists, so that a follower never sees
+// logs without the marker (which reads as a run that has ended).
+fs::path created_and_marked_running(const fs::path& run_dir) {
   std::error_code ec;
   fs::create_directories(run_dir, ec);
   if (ec) fail("cannot create the run directory '{}': {}", run_dir.string(), ec.message());
+  mark_running(run_dir);
   return run_dir;
 }
 
@@ -29,12 +32,10 @@ void check_has_step(const Json& object, const fs::path& file) {
 }  // namespace
 
 RunLogWriter::RunLogWriter(fs::path run_dir, RolloutLogOptions rollout_options)
-    : run_dir_(created(run_dir)),
+    : run_dir_(created_and_marked_running(run_dir)),
       metrics_(run_dir_ / kMetricsFile),
       evals_(run_dir_ / kEvalFile),
-      rollouts_(run_dir_, rollout_options) {
-  mark_running(run_dir_);
-}
+      rollouts_(run_dir_, rollout_options) {}
 
 RunLogWriter::~RunLogWriter() {
   unmark_running(run_dir_);
