@@ -13,6 +13,7 @@
 
 #include "app/command.h"
 #include "core/error.h"
+#include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/train_sentencepiece.h"
 
@@ -216,6 +217,37 @@ void add_info(CLI::App& tokenizer, CommandContext& context) {
   });
 }
 
+void add_chat(CLI::App& tokenizer, CommandContext& context) {
+  struct Arguments {
+    std::string model, messages;
+    bool add_generation_prompt = false;
+    std::vector<std::string> kwargs;
+  };
+  auto arguments = std::make_shared<Arguments>();
+  CLI::App* chat = tokenizer.add_subcommand(
+      "chat",
+      "Print a conversation rendered with the model's chat template, exactly as the model is given it\n"
+      "Example: grpo tokenizer chat --model DIR --messages conversation.json --add-generation-prompt "
+      "--chat-template-kwargs enable_thinking=false");
+  chat->add_option("--model", arguments->model, "A model directory with tokenizer_config.json")->required();
+  chat->add_option("--messages", arguments->messages, "A JSON list of {\"role\", \"content\"} messages")
+      ->required()
+      ->check(CLI::ExistingFile);
+  chat->add_flag("--add-generation-prompt", arguments->add_generation_prompt,
+                 "End with the assistant's header, where the model's answer starts");
+  chat->add_option("--chat-template-kwargs", arguments->kwargs,
+                   "Template variables, key=value (comma-separated)")
+      ->delimiter(',');
+  chat->callback([arguments, &context] {
+    context.action = [arguments] {
+      const ChatTemplate chat_template = ChatTemplate::from_model_directory(arguments->model);
+      fmt::print("{}",
+                 chat_template.apply(read_conversation(arguments->messages), arguments->add_generation_prompt,
+                                     parse_chat_template_kwargs(arguments->kwargs)));
+    };
+  });
+}
+
 void add_tokenizer_command(CLI::App& app, CommandContext& context) {
   CLI::App* tokenizer =
       app.add_subcommand("tokenizer", "Train a SentencePiece tokenizer, or encode/decode text with one");
@@ -224,6 +256,7 @@ void add_tokenizer_command(CLI::App& app, CommandContext& context) {
   add_encode(*tokenizer, context);
   add_decode(*tokenizer, context);
   add_info(*tokenizer, context);
+  add_chat(*tokenizer, context);
 }
 
 }  // namespace
