@@ -119,6 +119,8 @@ std::vector<std::string> listed_subcommands(const std::string& parent) {
 
 TEST_F(CommandLine, DumpConfigReadsBackForEverySubcommand) {
   const std::string model = shell_quote((dir_ / "model").string());
+  const fs::path conversation = dir_ / "conversation.json";  // --messages must name an existing file
+  grpo::testing::write_text(conversation, R"([{"role": "user", "content": "2+2?"}])");
   // The arguments each subcommand requires (a command added later needs its line here).
   const std::map<std::string, std::string> required = {
       {"init", model},
@@ -127,6 +129,7 @@ TEST_F(CommandLine, DumpConfigReadsBackForEverySubcommand) {
       {"tokenizer encode", "--model " + model},
       {"tokenizer decode", "--model " + model},
       {"tokenizer info", "--model " + model},
+      {"tokenizer chat", "--model " + model + " --messages " + shell_quote(conversation.string())},
       {"sample", "--model " + model + " --prompt 'what is 2+2?'"},
       {"data generate", "box_stacking --n 3"},
       {"data show", shell_quote((dir_ / "rows.jsonl").string())},
