@@ -27,6 +27,7 @@
 #include "rollout/engine.h"
 #include "trainer/data_fit.h"
 #include "trainer/evaluation.h"
+#include "trainer/prompt_settings.h"
 
 namespace grpo::app {
 namespace {
@@ -52,6 +53,7 @@ struct EvalArguments {
   std::string dtype = "float32";
   bool json = false;
   bool skip_bad_rows = false;
+  PromptRequest given;  // --template, --prefill, --stop when given: else the model's stored settings apply
 };
 
 struct EvalProblems {
@@ -174,7 +176,14 @@ void run_eval(EvalArguments arguments, const GlobalOptions& global) {
   if (arguments.format_reward != "none" && !arguments.format_reward.empty()) {
     format = RewardSet::from_specs(split_reward_list(arguments.format_reward));
   }
-  const PromptTemplate prompt_template = load_prompt_template(arguments.template_name);
+  const ResolvedPrompt prompt = resolve_prompt_settings(
+      arguments.model, arguments.given,
+      {arguments.template_name, arguments.prefill, arguments.options.stop_strings});  // the defaults
+  if (!prompt.note.empty()) fmt::print(stderr, "grpo eval: {}\n", prompt.note);
+  const PromptTemplate& prompt_template = prompt.settings.prompt_template;
+  arguments.template_name = prompt_template.name;
+  arguments.prefill = prompt.settings.prefill;
+  arguments.options.stop_strings = prompt.settings.stop_strings;
   for (const Example& problem : read.problems) prompt_template.check_fields(problem.row);
 
   InferenceModel loaded = load_inference_model(arguments.model, global.device, arguments.dtype, global.quiet);
@@ -238,13 +247,14 @@ void add_eval_command(CLI::App& app, CommandContext& context) {
       ->add_option("--format-reward", arguments->format_reward,
                    "The reward whose mean over greedy completions is the format rate (none: skip)")
       ->capture_default_str();
-  command
-      ->add_option("--template", arguments->template_name,
-                   "Prompt template: r1, r1-think, plain, chatml, or a file")
-      ->capture_default_str();
-  command->add_option(
+  auto* template_option = command->add_option(
+      "--template", arguments->template_name,
+      "Prompt template: r1, r1-think, plain, chatml, or a file (default: the model's own from "
+      "training, else r1)");
+  auto* prefill_option = command->add_option(
       "--prefill", arguments->prefill,
-      "Text forced at the start of every completion (e.g. \"<think>\"); it is scored as part of it");
+      "Text forced at the start of every completion (e.g. \"<think>\"); it is scored as part of it (default: "
+      "the model's own from training)");
   command->add_option("--group-by", arguments->group_by,
                       "A row field to break the results down by (e.g. steps)");
   command->add_option("--temperature", options.temperature, "Sampling temperature of the k samples")
@@ -255,7 +265,9 @@ void add_eval_command(CLI::App& app, CommandContext& context) {
   command->add_option("--max-new-tokens", options.max_new_tokens, "Completion length limit in tokens")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  command->add_option("--stop", options.stop_strings, "Stop strings (repeatable; default: </answer>)");
+  auto* stop_option = command->add_option(
+      "--stop", options.stop_strings,
+      "Stop strings (repeatable; default: the model's own from training, else </answer>)");
   command
       ->add_option("--max-tokens-per-forward", options.max_tokens_per_forward,
                    "Memory bound: tokens per forward pass (0: no bound)")
@@ -268,8 +280,11 @@ void add_eval_command(CLI::App& app, CommandContext& context) {
       ->check(CLI::IsMember({"float32", "bfloat16", "float16"}))
       ->capture_default_str();
   command->add_flag("--json", arguments->json, "Print the result as JSON");
-  command->callback([arguments, &context] {
+  command->callback([arguments, &context, template_option, prefill_option, stop_option] {
     context.uses_tensors = true;
+    if (template_option->count() > 0) arguments->given.template_name = arguments->template_name;
+    if (prefill_option->count() > 0) arguments->given.prefill = arguments->prefill;
+    if (stop_option->count() > 0) arguments->given.stop_strings = arguments->options.stop_strings;
     context.action = [arguments, &context] { run_eval(*arguments, context.global); };
   });
 }

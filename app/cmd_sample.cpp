@@ -20,6 +20,7 @@
 #include "rollout/engine.h"
 #include "rollout/generation_options.h"
 #include "trainer/prompt_encoding.h"
+#include "trainer/prompt_settings.h"
 
 namespace grpo::app {
 namespace {
@@ -31,7 +32,9 @@ struct SampleArguments {
   std::string question_field;
   std::string answer_field;
   size_t limit = 0;
-  std::string template_name;  // default: plain for --prompt, r1 for a data file
+  std::string template_name;  // default: the model's own, else plain for --prompt, r1 for a data file
+  std::string prefill;
+  PromptRequest given;  // --template, --prefill, --stop when given: else the model's stored settings apply
   int64_t num_samples = 1;
   double temperature = 1.0;
   int64_t top_k = 0;
@@ -98,24 +101,32 @@ std::string completions_jsonl(const GenerationResult& generated, const std::vect
 
 void run_sample(const SampleArguments& arguments, const GlobalOptions& global) {
   const std::vector<Example> questions = read_questions(arguments);
-  const std::string template_name = !arguments.template_name.empty()
-                                        ? arguments.template_name
-                                        : (arguments.prompts_file.empty() ? "plain" : "r1");
-  const PromptTemplate prompt_template = load_prompt_template(template_name);
+  const ResolvedPrompt prompt =
+      resolve_prompt_settings(arguments.model, arguments.given,
+                              {std::string(arguments.prompts_file.empty() ? "plain" : "r1"), std::string(),
+                               arguments.stop});  // defaults
+  if (!prompt.note.empty()) fmt::print(stderr, "grpo sample: {}\n", prompt.note);
+  const PromptTemplate& prompt_template = prompt.settings.prompt_template;
+  const std::string& prefill = prompt.settings.prefill;
 
   InferenceModel loaded = load_inference_model(arguments.model, global.device, arguments.dtype, global.quiet);
+  const std::vector<int64_t> prefill_ids =
+      prefill.empty() ? std::vector<int64_t>{} : loaded.tokenizer->encode(prefill);
   std::vector<std::string> prompts;
   std::vector<std::vector<int64_t>> prompt_ids;
   for (const Example& question : questions) {
     prompts.push_back(prompt_template.render(question));
     prompt_ids.push_back(encode_prompt(*loaded.tokenizer, prompts.back()));
+    prompt_ids.back().insert(prompt_ids.back().end(), prefill_ids.begin(), prefill_ids.end());
+    prompts.back() += prefill;
   }
 
   const SamplingParams sampling{arguments.temperature, arguments.top_k, arguments.top_p, arguments.min_p};
   RolloutEngine engine(loaded.model, loaded.tokenizer.get());
-  const GenerationResult generated = engine.generate(
-      prompt_ids, generation_options(arguments.num_samples, arguments.max_new_tokens, sampling,
-                                     arguments.stop, arguments.max_tokens_per_forward, global.seed));
+  const GenerationResult generated =
+      engine.generate(prompt_ids, generation_options(arguments.num_samples, arguments.max_new_tokens,
+                                                     sampling, prompt.settings.stop_strings,
+                                                     arguments.max_tokens_per_forward, global.seed));
 
   int64_t shown_prompt = -1;
   for (const Completion& completion : generated.completions) {
@@ -128,7 +139,9 @@ void run_sample(const SampleArguments& arguments, const GlobalOptions& global) {
     }
     fmt::print("--- sample {} ({}, {} tokens)\n{}\n", completion.sample_index,
                finish_reason_name(completion.finish_reason), completion.token_ids.size(),
-               shown_completion(completion.text, arguments.hide_think));
+               shown_completion(completion_after_prefill(*loaded.tokenizer, prefill, completion.token_ids,
+                                                         completion.text),
+                                arguments.hide_think));
   }
   if (!arguments.out.empty()) write_file_atomically(arguments.out, completions_jsonl(generated, prompts));
 
@@ -164,10 +177,13 @@ void add_sample_command(CLI::App& app, CommandContext& context) {
   command->add_option("--answer-field", arguments->answer_field,
                       "With --prompts: the field holding the answer (default: recognised)");
   command->add_option("--limit", arguments->limit, "With --prompts: use only the first N rows (0: all)");
-  command->add_option(
+  auto* template_option = command->add_option(
       "--template", arguments->template_name,
-      "Prompt template: r1, r1-think, plain, chatml, or a file (default: plain for --prompt, r1 "
-      "for --prompts)");
+      "Prompt template: r1, r1-think, plain, chatml, or a file (default: the model's own from training, else "
+      "plain for --prompt, r1 for --prompts)");
+  auto* prefill_option = command->add_option("--prefill", arguments->prefill,
+                                             "Text forced at the start of every completion (e.g. "
+                                             "\"<think>\"; default: the model's own from training)");
   command->add_option("-n,--num-samples", arguments->num_samples, "Completions per prompt")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -185,8 +201,9 @@ void add_sample_command(CLI::App& app, CommandContext& context) {
   command->add_option("--max-new-tokens", arguments->max_new_tokens, "Completion length limit in tokens")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  command->add_option("--stop", arguments->stop,
-                      "Stop a completion once its text contains this (repeatable)");
+  auto* stop_option = command->add_option(
+      "--stop", arguments->stop,
+      "Stop a completion once its text contains this (repeatable; default: the model's own from training)");
   command
       ->add_option("--max-tokens-per-forward", arguments->max_tokens_per_forward,
                    "Memory bound: tokens per forward pass (0: no bound)")
@@ -203,8 +220,11 @@ void add_sample_command(CLI::App& app, CommandContext& context) {
       "--out", arguments->out,
       "Also write one JSON object per completion here (prompt_index, sample, prompt, completion, "
       "token_ids, logprobs, finish_reason, seconds)");
-  command->callback([arguments, &context] {
+  command->callback([arguments, &context, template_option, prefill_option, stop_option] {
     context.uses_tensors = true;
+    if (template_option->count() > 0) arguments->given.template_name = arguments->template_name;
+    if (prefill_option->count() > 0) arguments->given.prefill = arguments->prefill;
+    if (stop_option->count() > 0) arguments->given.stop_strings = arguments->stop;
     context.action = [arguments, &context] { run_sample(*arguments, context.global); };
   });
 }

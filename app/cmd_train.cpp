@@ -1,11 +1,16 @@
-// `grpo train`: GRPO from rewards alone. Every option is also a key of the [train] section of a --config file.
+// `grpo train`: GRPO from rewards alone. Every option is also a key of the [train] section of a --config
+// file.
 #include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include "app/command.h"
 #include "app/config_file.h"
 #include "app/model_path.h"
 #include "app/reward_options.h"
 #include "trainer/grpo_trainer.h"
+#include "trainer/stop_signal.h"
 
 namespace grpo::app {
 namespace {
@@ -13,92 +18,129 @@ namespace {
 void add_train_command(CLI::App& app, CommandContext& context) {
   static TrainerConfig config;
   auto* cmd = app.add_subcommand("train", "Train a model with GRPO on a data file or a built-in task");
-  cmd->add_option("--model", config.model, "Model directory (config.json, model.safetensors, tokenizer.model)")
+  // `grpo train --help` lists the options by section, in the order of a training step.
+  std::string section;
+  auto option = [&](const std::string& name, auto& value, const std::string& help) {
+    return cmd->add_option(name, value, help)->group(section);
+  };
+  auto flag = [&](const std::string& name, bool& value, const std::string& help) {
+    return cmd->add_flag(name, value, help)->group(section);
+  };
+  section = "Model, data and prompts";
+  option("--model", config.model, "Model directory (config.json, model.safetensors, tokenizer.model)")
       ->required();
-  cmd->add_option("-o,--output-dir", config.output_dir, "Run directory: logs, checkpoints, config.toml")
+  option("-o,--output-dir", config.output_dir, "Run directory: logs, checkpoints, config.toml")
       ->capture_default_str();
-  cmd->add_option("--data", config.train_data, "Training data: a JSONL/JSON/CSV/TSV file or task:NAME")
+  option("--data", config.train_data, "Training data: a JSONL/JSON/CSV/TSV file or task:NAME")
       ->capture_default_str();
-  cmd->add_option("--eval-data", config.eval_data, "Evaluation data (default: held out of --data)");
-  cmd->add_option("--difficulty", config.difficulty, "Difficulty of a task source (preset or knob=value,...)");
-  cmd->add_option("--eval-size", config.eval_size, "Evaluation problems (0 = no evaluation)")->capture_default_str();
-  cmd->add_option("--question-field", config.question_field, "Row field holding the question (default: recognised)");
-  cmd->add_option("--answer-field", config.answer_field, "Row field holding the gold answer (default: recognised)");
-  cmd->add_flag("--skip-bad-rows", config.skip_bad_rows, "Skip malformed data rows (and report how many)");
-  cmd->add_option("--template", config.prompt_template, "Prompt template: r1, r1-think, plain, chatml or a file")
+  option("--eval-data", config.eval_data, "Evaluation data (default: held out of --data)");
+  option("--difficulty", config.difficulty, "Difficulty of a task source (preset or knob=value,...)");
+  option("--eval-size", config.eval_size, "Evaluation problems (0 = no evaluation)")->capture_default_str();
+  option("--question-field", config.question_field, "Row field holding the question (default: recognised)");
+  option("--answer-field", config.answer_field, "Row field holding the gold answer (default: recognised)");
+  flag("--skip-bad-rows", config.skip_bad_rows, "Skip malformed data rows (and report how many)");
+  option("--template", config.prompt_template, "Prompt template: r1, r1-think, plain, chatml or a file")
       ->capture_default_str();
-  cmd->add_option("--prefill", config.prefill, "Text forced at the start of every completion (e.g. '<think>')");
+  option("--prefill", config.prefill, "Text forced at the start of every completion (e.g. '<think>')");
+  option("--max-prompt-length", config.max_prompt_length,
+         "Prompt tokens kept: longer prompts lose their start, with a warning (0 = no limit)")
+      ->capture_default_str();
+  section = "Rewards";
   add_reward_options(*cmd,
                      {config.rewards, config.reward_weights, config.reward_timeout, config.reward_failure,
                       config.reward_default_score},
-                     "the task's verifier, else accuracy; plus format");
-  cmd->add_option("--accuracy-reward", config.accuracy_reward, "Reward reported as accuracy (default: the first)");
-  cmd->add_option("-G,--num-generations", config.num_generations, "Completions per question (G)")
+                     "the task's verifier, else accuracy; plus format", section);
+  option("--accuracy-reward", config.accuracy_reward, "Reward reported as accuracy (default: the first)");
+  section = "Rollouts";
+  option("-G,--num-generations", config.num_generations, "Completions per question (G)")
       ->capture_default_str();
-  cmd->add_option("--questions-per-step", config.questions_per_step, "Questions per step")->capture_default_str();
-  cmd->add_option("--max-completion-length", config.max_completion_length, "New-token limit per completion")
+  option("--questions-per-step", config.questions_per_step, "Questions per step")->capture_default_str();
+  option("--max-completion-length", config.max_completion_length, "New-token limit per completion")
       ->capture_default_str();
-  cmd->add_option("--temperature", config.temperature, "Rollout sampling temperature")->capture_default_str();
-  cmd->add_option("--top-p", config.top_p, "Rollout top-p")->capture_default_str();
-  cmd->add_option("--top-k", config.top_k, "Rollout top-k (0 = off)")->capture_default_str();
-  cmd->add_option("--min-p", config.min_p, "Rollout min-p (0 = off)")->capture_default_str();
-  cmd->add_option("--stop", config.stop_strings, "Stop strings")->capture_default_str();
-  cmd->add_option("--max-tokens-per-forward", config.max_tokens_per_forward, "Rollout memory bound (0 = none)")
+  option("--temperature", config.temperature, "Rollout sampling temperature")->capture_default_str();
+  option("--top-p", config.top_p, "Rollout top-p")->capture_default_str();
+  option("--top-k", config.top_k, "Rollout top-k (0 = off)")->capture_default_str();
+  option("--min-p", config.min_p, "Rollout min-p (0 = off)")->capture_default_str();
+  option("--stop", config.stop_strings, "Stop strings")->capture_default_str();
+  option("--max-tokens-per-forward", config.max_tokens_per_forward, "Rollout memory bound (0 = none)")
       ->capture_default_str();
-  cmd->add_option("--scale-rewards", config.scale_rewards, "Advantage scaling: group, batch or none")
+  section = "Objective";
+  option("--scale-rewards", config.scale_rewards, "Advantage scaling: group, batch or none")
       ->capture_default_str();
-  cmd->add_option("--loss-type", config.loss_type, "Loss aggregation: grpo, bnpo, dapo or dr_grpo")
+  option("--loss-type", config.loss_type, "Loss aggregation: grpo, bnpo, dapo or dr_grpo")
       ->capture_default_str();
-  cmd->add_option("--importance-sampling-level", config.importance_sampling_level,
-                  "Importance ratio per token, or per sequence (GSPO)")
+  option("--importance-sampling-level", config.importance_sampling_level,
+         "Importance ratio per token, or per sequence (GSPO)")
       ->capture_default_str();
-  cmd->add_option("--epsilon", config.epsilon, "Clip range (low)")->capture_default_str();
-  cmd->add_option("--epsilon-high", config.epsilon_high, "Clip range (high; 0 = same as --epsilon; DAPO 0.28)")
+  option("--epsilon", config.epsilon, "Clip range (low)")->capture_default_str();
+  option("--epsilon-high", config.epsilon_high, "Clip range (high; 0 = same as --epsilon; DAPO 0.28)")
       ->capture_default_str();
-  cmd->add_option("--beta", config.beta, "KL coefficient (0 = no reference model)")->capture_default_str();
-  cmd->add_option("--ref-model-sync-steps", config.ref_model_sync_steps, "Reset the reference every N steps")
+  option("--beta", config.beta, "KL coefficient (0 = no reference model)")->capture_default_str();
+  option("--ref-model-sync-steps", config.ref_model_sync_steps, "Reset the reference every N steps")
       ->capture_default_str();
-  cmd->add_flag("--dynamic-sampling", config.dynamic_sampling, "Drop groups with equal rewards and refill (DAPO)");
-  cmd->add_option("--max-resample-rounds", config.max_resample_rounds, "Bound on dynamic-sampling rounds")
+  flag("--dynamic-sampling", config.dynamic_sampling, "Drop groups with equal rewards and refill (DAPO)");
+  option("--max-resample-rounds", config.max_resample_rounds, "Bound on dynamic-sampling rounds")
       ->capture_default_str();
-  cmd->add_flag("--mask-truncated-completions", config.mask_truncated_completions,
-                "Completions cut by the length limit contribute no loss");
-  cmd->add_option("--lr,--learning-rate", config.learning_rate, "AdamW learning rate")->capture_default_str();
-  cmd->add_option("--adam-beta1", config.adam_beta1, "AdamW beta1")->capture_default_str();
-  cmd->add_option("--adam-beta2", config.adam_beta2, "AdamW beta2")->capture_default_str();
-  cmd->add_option("--weight-decay", config.weight_decay, "AdamW weight decay (not on norms and biases)")
+  flag("--mask-truncated-completions", config.mask_truncated_completions,
+       "Completions cut by the length limit contribute no loss");
+  section = "Optimisation";
+  option("--lr,--learning-rate", config.learning_rate, "AdamW learning rate")->capture_default_str();
+  option("--adam-beta1", config.adam_beta1, "AdamW beta1")->capture_default_str();
+  option("--adam-beta2", config.adam_beta2, "AdamW beta2")->capture_default_str();
+  option("--weight-decay", config.weight_decay, "AdamW weight decay (not on norms and biases)")
       ->capture_default_str();
-  cmd->add_option("--warmup-steps", config.warmup_steps, "Linear warm-up steps")->capture_default_str();
-  cmd->add_option("--lr-scheduler-type", config.lr_scheduler_type, "constant, cosine or linear")
+  option("--warmup-steps", config.warmup_steps, "Linear warm-up steps")->capture_default_str();
+  option("--lr-scheduler-type", config.lr_scheduler_type, "constant, cosine or linear")
       ->capture_default_str();
-  cmd->add_option("--min-lr-ratio", config.min_lr_ratio, "Floor of the decay, as a share of --lr")
+  option("--min-lr-ratio", config.min_lr_ratio, "Floor of the decay, as a share of --lr")
       ->capture_default_str();
-  cmd->add_option("--max-grad-norm", config.max_grad_norm, "Gradient clipping (0 = off)")->capture_default_str();
-  cmd->add_option("--num-iterations", config.num_iterations, "mu: passes over each batch of rollouts")
+  option("--max-grad-norm", config.max_grad_norm, "Gradient clipping (0 = off)")->capture_default_str();
+  option("--num-iterations", config.num_iterations, "mu: passes over each batch of rollouts")
       ->capture_default_str();
-  cmd->add_option("--num-minibatches", config.num_minibatches, "Optimiser steps per pass")->capture_default_str();
-  cmd->add_option("--micro-batch-tokens", config.micro_batch_tokens, "Token budget per forward/backward")
+  option("--num-minibatches", config.num_minibatches, "Optimiser steps per pass")->capture_default_str();
+  option("--micro-batch-tokens", config.micro_batch_tokens, "Token budget per forward/backward")
       ->capture_default_str();
-  cmd->add_option("--max-steps", config.max_steps, "Training steps")->capture_default_str();
-  cmd->add_option("--eval-steps", config.eval_steps, "Evaluate every N steps (0 = start and end only)")
+  option("--max-steps", config.max_steps, "Training steps")->capture_default_str();
+  section = "Evaluation, logs and checkpoints";
+  option("--eval-steps", config.eval_steps, "Evaluate every N steps (0 = start and end only)")
       ->capture_default_str();
-  cmd->add_option("--eval-k", config.eval_k, "Samples per eval problem (pass@k, maj@k)")->capture_default_str();
-  cmd->add_option("--eval-group-by", config.eval_group_by, "Row field for a per-value eval breakdown");
-  cmd->add_option("--save-steps", config.save_steps, "Checkpoint every N steps (and at the end)")
+  option("--eval-k", config.eval_k, "Samples per eval problem (pass@k, maj@k)")->capture_default_str();
+  option("--eval-group-by", config.eval_group_by, "Row field for a per-value eval breakdown");
+  option("--save-steps", config.save_steps, "Checkpoint every N steps (and at the end)")
       ->capture_default_str();
-  cmd->add_option("--save-total-limit", config.save_total_limit, "Checkpoints kept")->capture_default_str();
-  cmd->add_option("--log-completions", config.log_completions, "Completions logged per step (0 = all)")
+  option("--save-total-limit", config.save_total_limit, "Checkpoints kept")->capture_default_str();
+  option("--log-completions", config.log_completions, "Completions logged per step (0 = all)")
       ->capture_default_str();
-  cmd->add_flag("--resume", config.resume, "Continue from the newest checkpoint in --output-dir");
-  cmd->callback([&app, &context]() {
+  auto* resume = option("--resume", config.resume,
+                        "Continue the run in --output-dir from its newest checkpoint, or from the checkpoint "
+                        "(or run directory) PATH")
+                     ->expected(0, 1)
+                     ->type_name("[PATH]");
+  flag("--override", config.override_options,
+       "With --resume: continue even though training options differ from the run's config.toml");
+  flag("--overwrite", config.overwrite, "Delete the run already in --output-dir and start afresh");
+  cmd->callback([&app, &context, resume]() {
+    // --resume alone (or `resume = true` in a config file): the newest checkpoint; not given: a new run.
+    if (resume->count() == 0 || config.resume == "false") {
+      config.resume.clear();
+    } else if (config.resume.empty() || config.resume == "true") {
+      config.resume = "latest";
+    }
     context.uses_tensors = true;
     context.action = [&app, &context]() {
       config.seed = context.global.seed;
       config.device = context.global.device;
       config.rewards = expand_reward_lists(config.rewards);
       config.model = resolve_model_directory(config.model, "--model", context.global.quiet);
-      GrpoTrainer trainer(config, options_as_toml(app, false));
-      trainer.train();
+      {
+        GrpoTrainer trainer(config, options_as_toml(app, false));
+        trainer.train();
+      }
+      // Stopped by a signal, with the checkpoint saved: 128 + N tells a scheduler the run was preempted.
+      if (stop_signal() != 0) {
+        std::fflush(stdout);
+        std::exit(128 + stop_signal());
+      }
     };
   });
 }

@@ -4,8 +4,8 @@
 
 namespace grpo::app {
 
-void add_reward_options(CLI::App& command, const RewardOptionValues& values,
-                        const std::string& default_rewards) {
+void add_reward_options(CLI::App& command, const RewardOptionValues& values, const std::string& default_rewards,
+                        const std::string& group) {
   register_task_rewards();
   std::string names;
   for (const std::string& name : known_reward_names()) names += (names.empty() ? "" : ", ") + name;
@@ -30,6 +30,10 @@ void add_reward_options(CLI::App& command, const RewardOptionValues& values,
       .add_option("--reward-default-score", values.default_score,
                   "The score given with --reward-failure default")
       ->capture_default_str();
+  for (const char* name :
+       {"--reward", "--reward-weights", "--reward-timeout", "--reward-failure", "--reward-default-score"}) {
+    command.get_option(name)->group(group);
+  }
 }
 
 std::vector<std::string> expand_reward_lists(const std::vector<std::string>& values) {

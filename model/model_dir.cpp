@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "model/device.h"
+#include "core/strings.h"
 #include "model/safetensors.h"
 #include "model/tensor_layout.h"
 
@@ -24,11 +25,6 @@ torch::Dtype dtype_from_name(const std::string& name) {
   if (name == "bfloat16") return torch::kBFloat16;
   if (name == "float16") return torch::kFloat16;
   fail("torch_dtype \"{}\" is not supported; use float32, bfloat16 or float16", name);
-}
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string shape_string(c10::IntArrayRef shape) {

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "model/rope.h"
+#include "core/strings.h"
 
 namespace grpo {
 
@@ -345,16 +346,12 @@ void initialize_weights(TransformerImpl& model, uint64_t seed, double initialize
   for (auto& item : model.named_parameters()) {
     const std::string& name = item.key();
     auto& parameter = item.value();
-    auto ends_with = [&](const std::string& suffix) {
-      return name.size() >= suffix.size() &&
-             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    if (ends_with("norm.weight")) {
+    if (ends_with(name, "norm.weight")) {
       parameter.fill_(1.0);
-    } else if (ends_with(".bias")) {
+    } else if (ends_with(name, ".bias")) {
       parameter.zero_();
     } else {
-      bool residual_output = ends_with("o_proj.weight") || ends_with("down_proj.weight");
+      bool residual_output = ends_with(name, "o_proj.weight") || ends_with(name, "down_proj.weight");
       parameter.normal_(0.0, initializer_range * (residual_output ? residual_scale : 1.0));
     }
   }

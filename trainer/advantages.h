@@ -19,6 +19,8 @@ struct Advantages {
   std::vector<double> values;         // [N], one per completion, groups consecutive
   std::vector<bool> group_zero_std;   // [N / G]: the group's rewards were all equal
   double frac_zero_std = 0.0;         // share of such groups (TRL's frac_reward_zero_std)
+  double mean_group_std = 0.0;        // mean over groups of each group's reward std (TRL's reward_std)
+  double batch_std = 0.0;             // std of all N rewards together
 };
 
 // rewards [N] with N = groups * group_size, each group's completions consecutive.

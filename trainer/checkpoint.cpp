@@ -7,6 +7,7 @@
 #include <regex>
 #include <vector>
 
+#include "core/atomic_directory.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "model/model_dir.h"
@@ -45,7 +46,8 @@ nlohmann::json make_manifest(const fs::path& directory) {
     if (!entry.is_regular_file()) continue;
     std::string relative = fs::relative(entry.path(), directory).string();
     if (relative == "manifest.json") continue;
-    files[relative] = {{"bytes", entry.file_size()}, {"fnv1a64", fmt::format("{:016x}", fnv1a_of_file(entry.path()))}};
+    files[relative] = {{"bytes", entry.file_size()},
+                       {"fnv1a64", fmt::format("{:016x}", fnv1a_of_file(entry.path()))}};
   }
   return {{"format", "grpo-checkpoint-1"}, {"files", files}};
 }
@@ -74,21 +76,20 @@ fs::path save_checkpoint(const fs::path& run_dir, int64_t step, const Checkpoint
   fs::create_directories(folder);
   fs::path target = folder / step_name(step);
   fs::path staging = folder / ("." + step_name(step) + ".partial");
-  fs::remove_all(staging);
+  remove_stale_staging(run_dir);
   fs::create_directories(staging);
 
   save_model_as(*contents.policy, staging / "model", "float32");  // full precision: resume must be exact
   if (!contents.source_model.empty()) copy_tokenizer_files(contents.source_model, staging / "model");
+  if (!contents.prompt_settings.is_null()) {
+    write_file_atomically(staging / "model" / kPromptSettingsFile, contents.prompt_settings.dump(2) + "\n");
+  }
   if (contents.reference != nullptr) save_model_as(*contents.reference, staging / "reference", "float32");
   if (contents.optimizer != nullptr) torch::save(*contents.optimizer, (staging / "optimizer.pt").string());
   write_file_atomically(staging / "trainer_state.json", contents.trainer_state.dump(2) + "\n");
   write_file_atomically(staging / "manifest.json", make_manifest(staging).dump(2) + "\n");
-  for (const auto& entry : fs::recursive_directory_iterator(staging)) {
-    if (entry.is_regular_file()) sync_path(entry.path());
-  }
-
-  if (fs::exists(target)) fs::remove_all(target);  // a resumed run redoing this step
-  rename_atomically(staging, target);
+  sync_tree(staging);
+  replace_directory_atomically(staging, target);  // a resumed run redoing this step replaces it in one step
 
   auto checkpoints = list_checkpoints(run_dir);
   if (keep_last > 0 && static_cast<int64_t>(checkpoints.size()) > keep_last) {
@@ -97,6 +98,23 @@ fs::path save_checkpoint(const fs::path& run_dir, int64_t step, const Checkpoint
     }
   }
   return target;
+}
+
+size_t remove_stale_staging(const fs::path& run_dir) {
+  fs::path folder = run_dir / "checkpoints";
+  if (!fs::is_directory(folder)) return 0;
+  static const std::regex pattern("\\.step-[0-9]{8}\\.partial|step-[0-9]{8}\\.replaced");
+  std::vector<fs::path> stale;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (std::regex_match(entry.path().filename().string(), pattern)) stale.push_back(entry.path());
+  }
+  for (const auto& path : stale) fs::remove_all(path);
+  return stale.size();
+}
+
+bool is_checkpoint_directory(const fs::path& path) {
+  return fs::is_directory(path) &&
+         (fs::exists(path / "manifest.json") || fs::exists(path / "trainer_state.json"));
 }
 
 std::optional<fs::path> latest_checkpoint(const fs::path& run_dir) {
@@ -122,12 +140,14 @@ void verify_checkpoint(const fs::path& checkpoint) {
     if (!fs::exists(file)) fail("checkpoint '{}' is damaged: '{}' is missing", checkpoint.string(), relative);
     uint64_t bytes = fs::file_size(file);
     if (bytes != expected.at("bytes").get<uint64_t>()) {
-      fail("checkpoint '{}' is damaged: '{}' has {} bytes, the manifest says {} (truncated?); resume from an "
-           "earlier checkpoint",
-           checkpoint.string(), relative, bytes, expected.at("bytes").get<uint64_t>());
+      fail(
+          "checkpoint '{}' is damaged: '{}' has {} bytes, the manifest says {} (truncated?); resume from an "
+          "earlier checkpoint",
+          checkpoint.string(), relative, bytes, expected.at("bytes").get<uint64_t>());
     }
     if (fmt::format("{:016x}", fnv1a_of_file(file)) != expected.at("fnv1a64").get<std::string>()) {
-      fail("checkpoint '{}' is damaged: '{}' does not match its hash in the manifest", checkpoint.string(), relative);
+      fail("checkpoint '{}' is damaged: '{}' does not match its hash in the manifest", checkpoint.string(),
+           relative);
     }
   }
 }

@@ -217,6 +217,8 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
   result.mean_length = total_tokens / static_cast<double>(problems.size());
 
   // k samples per problem: pass@1, pass@k, maj@k.
+  if (options.should_stop && options.should_stop())
+    fail("evaluation abandoned after its greedy pass: stop requested");
   if (options.k > 0) {
     SamplingParams sampling;
     sampling.temperature = options.temperature;

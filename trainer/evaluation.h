@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ struct EvalOptions {
   std::string prefill;
   std::string group_by_field;  // a row field ("num_ops") for a per-value breakdown; empty: none
   int64_t num_examples = 3;    // greedy completions kept in EvalResult::examples (the first problems')
+  // Asked between the greedy and the sampled pass; true abandons the evaluation (grpo::Error) to stop sooner.
+  std::function<bool()> should_stop;
 };
 
 // One greedy completion, for showing what the model writes.

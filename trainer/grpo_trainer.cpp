@@ -1,25 +1,22 @@
 #include "trainer/grpo_trainer.h"
 
 #include <torch/torch.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "logs/metric_names.h"
 #include "model/device.h"
 #include "model/model_dir.h"
-#include "rewards/reward_registry.h"
-#include "rollout/generation_options.h"
+#include "model/parameter_copy.h"
 #include "trainer/advantages.h"
-#include "trainer/checkpoint.h"
 #include "trainer/data_fit.h"
-#include "trainer/evaluation.h"
 #include "trainer/optimizer.h"
-#include "trainer/prompt_encoding.h"
+#include "trainer/run_directory.h"
+#include "trainer/trainer_wiring.h"
 
 namespace grpo {
 
@@ -27,108 +24,53 @@ namespace fs = std::filesystem;
 namespace metric = logs::metric;
 using nlohmann::json;
 
-std::atomic<bool>& stop_requested() {
-  static std::atomic<bool> flag{false};
-  return flag;
-}
-
 namespace {
 
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-extern "C" void handle_stop_signal(int) { stop_requested().store(true); }
-
-// Installs SIGINT/SIGTERM handlers for the lifetime of train(), restoring the previous ones after.
-class StopSignalScope {
- public:
-  StopSignalScope() {
-    stop_requested().store(false);
-    previous_int_ = std::signal(SIGINT, handle_stop_signal);
-    previous_term_ = std::signal(SIGTERM, handle_stop_signal);
+// Which reward is reported as accuracy (the one named, else the first) and which as format_rate.
+RewardRoles reward_roles_of(const RewardSet& rewards, const std::string& accuracy_reward) {
+  RewardRoles roles;
+  for (size_t i = 0; i < rewards.names().size(); ++i) {
+    if (!accuracy_reward.empty() && rewards.names()[i] == accuracy_reward) roles.accuracy = static_cast<int>(i);
+    if (rewards.names()[i] == "format" && roles.format < 0) roles.format = static_cast<int>(i);
   }
-  ~StopSignalScope() {
-    std::signal(SIGINT, previous_int_);
-    std::signal(SIGTERM, previous_term_);
+  return roles;
+}
+
+// The sequences to learn from: each completion after its prompt, with its advantage and the rollout's log-probs
+// (the sampling policy's, same definition as the trainer's).
+std::vector<TrainingSequence> training_sequences(const std::vector<RolloutGroup>& groups,
+                                                 const Advantages& advantages, bool mask_truncated) {
+  std::vector<TrainingSequence> sequences;
+  for (const auto& group : groups) {
+    for (const auto& completion : group.completions) {
+      TrainingSequence sequence;
+      sequence.prompt_ids = group.prompt_ids;
+      sequence.completion_ids = completion.token_ids;
+      sequence.advantage = advantages.values[sequences.size()];
+      sequence.loss_masked = mask_truncated && completion.finish_reason == FinishReason::kLength;
+      sequence.old_logprobs = completion.logprobs;
+      sequences.push_back(std::move(sequence));
+    }
   }
-
- private:
-  void (*previous_int_)(int);
-  void (*previous_term_)(int);
-};
-
-double mean(const std::vector<double>& v) {
-  if (v.empty()) return 0.0;
-  double s = 0;
-  for (double x : v) s += x;
-  return s / static_cast<double>(v.size());
-}
-
-double sample_std(const std::vector<double>& v) {
-  if (v.size() < 2) return 0.0;
-  double m = mean(v), s = 0;
-  for (double x : v) s += (x - m) * (x - m);
-  return std::sqrt(s / static_cast<double>(v.size() - 1));
-}
-
-// JSON cannot hold NaN: statistics that do not exist are written as null.
-json number_or_null(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
-
-std::vector<std::string> default_rewards(const std::string& task_reward) {
-  return {task_reward.empty() ? "accuracy" : task_reward, "format"};
+  return sequences;
 }
 
 }  // namespace
-
-struct GrpoTrainer::Group {
-  Example example;
-  std::string prompt;
-  std::vector<int64_t> prompt_ids;
-  std::vector<Completion> completions;            // [G]
-  std::vector<double> totals;                     // [G] weighted reward
-  std::vector<std::vector<RewardResult>> results; // [R][G]
-  bool zero_std() const {
-    for (double t : totals) {
-      if (t != totals.front()) return false;
-    }
-    return true;
-  }
-};
 
 GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
     : config_(std::move(config)), device_(parse_device(config_.device)) {
   config_.validate();
   start_time_ = now_seconds();
+  if (config_.resume.empty()) prepare_new_run_directory(config_.output_dir, config_.overwrite);
 
-  // Data and prompts.
-  DataSettings data_settings;
-  data_settings.train = config_.train_data;
-  data_settings.eval = config_.eval_data;
-  data_settings.eval_size = static_cast<size_t>(std::max<int64_t>(0, config_.eval_size));
-  data_settings.seed = config_.seed;
-  data_settings.difficulty = config_.difficulty;
-  data_settings.load.fields.question_field = config_.question_field;
-  data_settings.load.fields.answer_field = config_.answer_field;
-  data_settings.load.skip_bad_rows = config_.skip_bad_rows;
-  data_ = open_training_data(data_settings);
+  // Data, prompts and rewards: the task's verifier (or accuracy) and format unless the user names them.
+  data_ = open_training_data(data_settings_of(config_));
   template_ = load_prompt_template(config_.prompt_template);
+  reward_specs_ = reward_specs_of(config_, data_.reward_name);
+  rewards_ = RewardSet::from_specs(reward_specs_, config_.reward_weights, reward_options_of(config_));
+  reward_roles_ = reward_roles_of(rewards_, config_.accuracy_reward);
 
-  // Rewards: the task's verifier (or accuracy) and format unless the user names them.
-  reward_specs_ = config_.rewards.empty() ? default_rewards(data_.reward_name) : config_.rewards;
-  RewardOptions reward_options;
-  reward_options.timeout_seconds = config_.reward_timeout;
-  reward_options.on_failure =
-      config_.reward_failure == "default" ? RewardFailurePolicy::default_score : RewardFailurePolicy::stop;
-  reward_options.default_score = config_.reward_default_score;
-  rewards_ = RewardSet::from_specs(reward_specs_, config_.reward_weights, reward_options);
-  accuracy_index_ = 0;
-  for (size_t i = 0; i < rewards_.names().size(); ++i) {
-    if (!config_.accuracy_reward.empty() && rewards_.names()[i] == config_.accuracy_reward) accuracy_index_ = i;
-    if (rewards_.names()[i] == "format" && format_index_ < 0) format_index_ = static_cast<int>(i);
-  }
-
-  // Model, tokenizer, optimiser.
+  // Model, tokenizer, reference, optimiser, rollout engine; the loss and the schedule.
   tokenizer_ = load_tokenizer(config_.model);
   policy_ = load_model(config_.model, device_);
   if (tokenizer_->vocab_size() > policy_->config().vocab_size) {
@@ -140,33 +82,22 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
     reference_->eval();
     for (auto& p : reference_->parameters()) p.set_requires_grad(false);
   }
-  optimizer_ = make_adamw(*policy_, {config_.learning_rate, config_.adam_beta1, config_.adam_beta2, 1e-8,
-                                      config_.weight_decay});
+  prefill_ids_ = config_.prefill.empty() ? std::vector<int64_t>{} : tokenizer_->encode(config_.prefill);
+  optimizer_ = make_adamw(*policy_, adamw_settings_of(config_));
   engine_ = std::make_unique<RolloutEngine>(policy_, tokenizer_.get());
   for (const std::string& warning :
        check_data_fit(*tokenizer_, template_, peek_examples(*data_.train, 64), config_.max_completion_length,
                       policy_->config().max_position_embeddings)) {
     fmt::print(stderr, "grpo: warning: {}\n", warning);
   }
+  loss_settings_ = loss_settings_of(config_);
+  schedule_ = schedule_of(config_);
 
-  loss_settings_.loss_type = parse_loss_type(config_.loss_type);
-  loss_settings_.importance_level = parse_importance_level(config_.importance_sampling_level);
-  loss_settings_.epsilon = config_.epsilon;
-  loss_settings_.epsilon_high = config_.epsilon_high > 0 ? config_.epsilon_high : config_.epsilon;
-  loss_settings_.beta = config_.beta;
-  loss_settings_.max_completion_length = config_.max_completion_length;
-  schedule_.learning_rate = config_.learning_rate;
-  schedule_.warmup_steps = config_.warmup_steps;
-  schedule_.total_steps = config_.max_steps;
-  schedule_.kind = parse_schedule(config_.lr_scheduler_type);
-  schedule_.min_lr_ratio = config_.min_lr_ratio;
-
-  logs::RolloutLogOptions rollout_log_options;
-  rollout_log_options.completions_per_step = config_.log_completions;
-  rollout_log_options.seed = config_.seed;
-  run_log_ = std::make_unique<logs::RunLogWriter>(config_.output_dir, rollout_log_options);
-  if (config_.resume) resume_from_checkpoint();
-  run_log_->write_config(resolved_config_toml);
+  // The run directory: logs, the resumed state, the configuration's record.
+  run_log_ = std::make_unique<logs::RunLogWriter>(config_.output_dir, rollout_log_options_of(config_));
+  if (!config_.resume.empty()) resume_from_checkpoint();
+  record_run_config(config_.output_dir, resolved_config_toml, config_.resume.empty() ? -1 : step_,
+                    config_.override_options);
 
   for (const auto& note : data_.notes) fmt::print(stderr, "grpo: {}\n", note);
   fmt::print(stderr, "grpo: model {} ({:.2f}M parameters) on {}; rewards: {}; run directory {}\n", config_.model,
@@ -176,70 +107,28 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
 
 GrpoTrainer::~GrpoTrainer() = default;
 
-void GrpoTrainer::resume_from_checkpoint() {
-  auto checkpoint = latest_checkpoint(config_.output_dir);
-  if (!checkpoint) {
-    fmt::print(stderr, "grpo: --resume: no checkpoint in {}, starting from step 0\n", config_.output_dir);
-    return;
-  }
-  verify_checkpoint(*checkpoint);
-  json state = read_trainer_state(*checkpoint);
-  auto loaded = load_model(*checkpoint / "model", device_);
-  {
-    torch::NoGradGuard no_grad;
-    auto source = loaded->named_parameters();
-    for (auto& item : policy_->named_parameters()) item.value().copy_(source[item.key()]);
-  }
-  load_optimizer_state(*checkpoint, *optimizer_);
-  step_ = state.at("step").get<int64_t>();
-  elapsed_before_resume_ = state.value("elapsed", 0.0);
-  data_.train->restore(state.at("data_cursor"));
-  reference_differs_ = state.value("reference_differs", false);
-  if (reference_differs_ && reference_) {
-    auto reference = load_model(*checkpoint / "reference", device_);
-    torch::NoGradGuard no_grad;
-    auto source = reference->named_parameters();
-    for (auto& item : reference_->named_parameters()) item.value().copy_(source[item.key()]);
-  }
-  fmt::print(stderr, "grpo: resumed from {} at step {}\n", checkpoint->string(), step_);
-}
-
-void GrpoTrainer::save() {
-  CheckpointContents contents;
-  contents.policy = policy_.get();
-  contents.reference = reference_differs_ && reference_ ? reference_.get() : nullptr;
-  contents.optimizer = optimizer_.get();
-  contents.source_model = config_.model;
-  contents.trainer_state = {{"step", step_},
-                            {"data_cursor", data_.train->cursor()},
-                            {"seed", config_.seed},
-                            {"reference_differs", reference_differs_},
-                            {"elapsed", elapsed_before_resume_ + now_seconds() - start_time_}};
-  auto path = save_checkpoint(config_.output_dir, step_, contents, config_.save_total_limit);
-  fmt::print(stderr, "grpo: checkpoint {}\n", path.string());
-}
-
 void GrpoTrainer::train() {
   StopSignalScope signals;
   const bool evaluating = !data_.eval.empty();
   if (evaluating && step_ == 0) evaluate_and_log();
-  while (step_ < config_.max_steps) {
+  while (step_ < config_.max_steps && !stop_requested()) {
     json metrics = train_step();
     if (metrics.is_null()) {
-      fmt::print(stderr, "grpo: the training data ran out after step {}\n", step_);
+      if (!stop_requested()) fmt::print(stderr, "grpo: the training data ran out after step {}\n", step_);
       break;
     }
     last_metrics_ = metrics;
     run_log_->append_metrics(metrics);
     print_step_line(metrics);
-    bool last = step_ == config_.max_steps;
+    const bool last = step_ == config_.max_steps;
     if (evaluating && !last && config_.eval_steps > 0 && step_ % config_.eval_steps == 0) evaluate_and_log();
-    if (stop_requested().load()) {
-      fmt::print(stderr, "grpo: stop requested: saving a checkpoint at step {} and exiting\n", step_);
-      save();
-      return;
-    }
-    if (!last && config_.save_steps > 0 && step_ % config_.save_steps == 0) save();
+    if (!last && !stop_requested() && config_.save_steps > 0 && step_ % config_.save_steps == 0) save();
+  }
+  if (stop_requested()) {
+    fmt::print(stderr, "grpo: stopped by {}: saving a checkpoint at step {}\n",
+               stop_signal() == SIGINT ? "Ctrl-C" : "a signal", step_);
+    save();
+    return;
   }
   if (evaluating) evaluate_and_log();
   save();
@@ -248,82 +137,73 @@ void GrpoTrainer::train() {
 
 // ---------------------------------------------------------------- one step
 
-std::vector<GrpoTrainer::Group> GrpoTrainer::sample_groups(std::vector<Example> questions, uint64_t seed) {
-  std::vector<Group> groups(questions.size());
-  std::vector<std::vector<int64_t>> prompts;
-  const auto prefill_ids = config_.prefill.empty() ? std::vector<int64_t>{} : tokenizer_->encode(config_.prefill);
-  for (size_t i = 0; i < questions.size(); ++i) {
-    groups[i].example = std::move(questions[i]);
-    groups[i].prompt = template_.render(groups[i].example) + config_.prefill;
-    groups[i].prompt_ids = encode_prompt(*tokenizer_, template_.render(groups[i].example));
-    groups[i].prompt_ids.insert(groups[i].prompt_ids.end(), prefill_ids.begin(), prefill_ids.end());
-    prompts.push_back(groups[i].prompt_ids);
+json GrpoTrainer::train_step() {
+  const double step_start = now_seconds();
+  const json cursor_before = data_.train->cursor();
+  // Until the update starts, a stop abandons the step: the questions go back to the stream, nothing is changed.
+  auto abandon = [&](const std::string& why) {
+    data_.train->restore(cursor_before);
+    fmt::print(stderr, "grpo: step {} abandoned ({}); its questions will be asked again on resume\n", step_ + 1,
+               why);
+    return json(nullptr);
+  };
+  PhaseSeconds seconds;
+  double frac_zero_std = 0;
+
+  // 1. A batch of questions, G completions each, scored by the rewards.
+  std::vector<RolloutGroup> groups;
+  try {
+    groups = collect_groups(seconds, frac_zero_std);
+  } catch (const Error& e) {
+    if (!stop_requested()) throw;
+    return abandon(fmt::format("stopped while sampling or scoring: {}", e.what()));
   }
-  const SamplingParams sampling{config_.temperature, config_.top_k, config_.top_p, config_.min_p};
-  auto result = engine_->generate(prompts, generation_options(config_.num_generations, config_.max_completion_length,
-                                                              sampling, config_.stop_strings,
-                                                              config_.max_tokens_per_forward, seed));
-  for (auto& completion : result.completions) {
-    groups[completion.prompt_index].completions.push_back(std::move(completion));
+  if (stop_requested()) return abandon("stop requested");
+  if (groups.empty()) return nullptr;
+
+  // 2. Group-relative advantages.
+  std::vector<double> totals;
+  for (const auto& group : groups) totals.insert(totals.end(), group.totals.begin(), group.totals.end());
+  const Advantages advantages =
+      compute_advantages(totals, config_.num_generations, parse_advantage_scaling(config_.scale_rewards));
+
+  // 3. Sequences to learn from, with the sampling policy's log-probs and the reference model's when beta > 0.
+  std::vector<TrainingSequence> sequences = training_sequences(groups, advantages, config_.mask_truncated_completions);
+  if (config_.beta > 0) {
+    const double t0 = now_seconds();
+    compute_reference_logprobs(sequences);
+    seconds.logprobs += now_seconds() - t0;
   }
-  return groups;
+  if (stop_requested()) return abandon("stop requested");
+
+  // 4. mu passes of minibatch updates with the clipped objective; gradient clipping; AdamW and the schedule.
+  const bool reuse_rollouts = config_.num_iterations > 1 || config_.num_minibatches > 1;
+  const double update_start = now_seconds();
+  json update = update_policy(sequences, reuse_rollouts);
+  seconds.update = now_seconds() - update_start;
+  ++step_;
+  reset_reference_when_due();
+
+  // 5. Metrics and the completions log.
+  run_log_->write_rollouts(step_, rollout_records(groups, advantages, rewards_,
+                                                  [&](const Completion& c) { return scored_text(c); }));
+  json metrics = {{metric::kStep, step_}};
+  metrics.update(rollout_metrics(groups, advantages, frac_zero_std, rewards_, reward_roles_));
+  metrics.update(update);
+  metrics[metric::kTimeRollout] = seconds.rollout;
+  metrics[metric::kTimeReward] = seconds.reward;
+  metrics[metric::kTimeLogprobs] = seconds.logprobs;
+  metrics[metric::kTimeUpdate] = seconds.update;
+  metrics[metric::kTimeStep] = now_seconds() - step_start;
+  metrics[metric::kElapsed] = elapsed_before_resume_ + now_seconds() - start_time_;
+  return metrics;
 }
 
-void GrpoTrainer::score_groups(std::vector<Group>& groups) {
-  std::vector<RewardInput> inputs;
-  for (const auto& group : groups) {
-    for (const auto& completion : group.completions) {
-      RewardInput input;
-      input.prompt = group.prompt;
-      // The forced prefix is part of what the model "wrote".
-      input.completion = completion_after_prefill(*tokenizer_, config_.prefill, completion.token_ids, completion.text);
-      input.completion_ids = completion.token_ids;
-      input.finish_reason = finish_reason_name(completion.finish_reason);
-      input.row = group.example.row;
-      inputs.push_back(std::move(input));
-    }
+void GrpoTrainer::reset_reference_when_due() {
+  if (reference_ && config_.ref_model_sync_steps > 0 && step_ % config_.ref_model_sync_steps == 0) {
+    copy_parameters(*policy_, *reference_);
+    reference_differs_ = true;
   }
-  ScoredBatch scored = rewards_.score(inputs);
-  size_t offset = 0;
-  for (auto& group : groups) {
-    const size_t g = group.completions.size();
-    group.totals.assign(scored.totals.begin() + offset, scored.totals.begin() + offset + g);
-    group.results.assign(scored.results.size(), {});
-    for (size_t r = 0; r < scored.results.size(); ++r) {
-      group.results[r].assign(scored.results[r].begin() + offset, scored.results[r].begin() + offset + g);
-    }
-    offset += g;
-  }
-}
-
-std::vector<GrpoTrainer::Group> GrpoTrainer::collect_groups(double& rollout_seconds, double& reward_seconds,
-                                                            double& frac_zero_std) {
-  const size_t wanted = static_cast<size_t>(config_.questions_per_step);
-  std::vector<Group> kept;
-  int64_t round = 0;
-  while (kept.size() < wanted) {
-    auto questions = data_.train->next_batch(wanted - kept.size());
-    if (questions.empty()) break;
-    const uint64_t seed = config_.seed * 1000003ull + static_cast<uint64_t>(step_) * 1009ull + round;
-    double t0 = now_seconds();
-    auto groups = sample_groups(std::move(questions), seed);
-    double t1 = now_seconds();
-    score_groups(groups);
-    rollout_seconds += t1 - t0;
-    reward_seconds += now_seconds() - t1;
-    size_t zero = 0;
-    for (auto& group : groups) {
-      zero += group.zero_std();
-      // Dynamic sampling keeps only groups that teach something, within a bounded number of extra rounds.
-      if (!config_.dynamic_sampling || !group.zero_std() || round >= config_.max_resample_rounds) {
-        kept.push_back(std::move(group));
-      }
-    }
-    if (round == 0) frac_zero_std = static_cast<double>(zero) / static_cast<double>(std::max<size_t>(1, groups.size()));
-    if (!config_.dynamic_sampling) break;
-    ++round;
-  }
-  return kept;
 }
 
 void GrpoTrainer::compute_reference_logprobs(std::vector<TrainingSequence>& sequences) {
@@ -420,158 +300,6 @@ json GrpoTrainer::update_policy(std::vector<TrainingSequence>& sequences, bool u
           {metric::kGradNorm, grad_norm_sum / std::max<int64_t>(1, optimizer_steps)},
           {metric::kLearningRate, lr},
           {metric::kTokensTrained, tokens_trained}};
-}
-
-json GrpoTrainer::train_step() {
-  const double step_start = now_seconds();
-  double rollout_seconds = 0, reward_seconds = 0, logprob_seconds = 0, frac_zero_std = 0;
-
-  // 1. A batch of questions, G completions each, scored by the rewards.
-  std::vector<Group> groups = collect_groups(rollout_seconds, reward_seconds, frac_zero_std);
-  if (groups.empty()) return nullptr;
-
-  // 2. Group-relative advantages.
-  std::vector<double> totals;
-  for (const auto& group : groups) totals.insert(totals.end(), group.totals.begin(), group.totals.end());
-  Advantages advantages =
-      compute_advantages(totals, config_.num_generations, parse_advantage_scaling(config_.scale_rewards));
-
-  // 3. Sequences to learn from, with the sampling policy's log-probs (the rollout's own, same definition) and the
-  //    reference model's when beta > 0.
-  std::vector<TrainingSequence> sequences;
-  for (const auto& group : groups) {
-    for (const auto& completion : group.completions) {
-      TrainingSequence sequence;
-      sequence.prompt_ids = group.prompt_ids;
-      sequence.completion_ids = completion.token_ids;
-      sequence.advantage = advantages.values[sequences.size()];
-      sequence.loss_masked =
-          config_.mask_truncated_completions && completion.finish_reason == FinishReason::kLength;
-      sequence.old_logprobs = completion.logprobs;
-      sequences.push_back(std::move(sequence));
-    }
-  }
-  const bool reuse_rollouts = config_.num_iterations > 1 || config_.num_minibatches > 1;
-  if (config_.beta > 0) {
-    double t0 = now_seconds();
-    compute_reference_logprobs(sequences);
-    logprob_seconds += now_seconds() - t0;
-  }
-
-  // 4. mu passes of minibatch updates with the clipped objective; gradient clipping; AdamW and the schedule.
-  double update_start = now_seconds();
-  json update = update_policy(sequences, reuse_rollouts);
-  double update_seconds = now_seconds() - update_start;
-  ++step_;
-  if (reference_ && config_.ref_model_sync_steps > 0 && step_ % config_.ref_model_sync_steps == 0) {
-    torch::NoGradGuard no_grad;
-    auto source = policy_->named_parameters();
-    for (auto& item : reference_->named_parameters()) item.value().copy_(source[item.key()]);
-    reference_differs_ = true;
-  }
-
-  // 5. Metrics and the completions log.
-  std::vector<double> lengths;
-  int64_t truncated = 0, generated = 0;
-  std::vector<logs::RolloutRecord> records;
-  size_t index = 0;
-  for (size_t q = 0; q < groups.size(); ++q) {
-    const auto& group = groups[q];
-    for (size_t g = 0; g < group.completions.size(); ++g, ++index) {
-      const auto& completion = group.completions[g];
-      lengths.push_back(static_cast<double>(completion.token_ids.size()));
-      truncated += completion.finish_reason == FinishReason::kLength;
-      generated += static_cast<int64_t>(completion.token_ids.size());
-      logs::RolloutRecord record;
-      record.question_id = group.example.id;
-      record.question = group.example.question;
-      record.gold = group.example.answer;
-      record.group = static_cast<int>(q);
-      record.sample = static_cast<int>(g);
-      record.completion =
-          completion_after_prefill(*tokenizer_, config_.prefill, completion.token_ids, completion.text);
-      for (size_t r = 0; r < group.results.size(); ++r) {
-        record.rewards.push_back({rewards_.names()[r], group.results[r][g].score, group.results[r][g].reason});
-      }
-      record.reward = group.totals[g];
-      record.advantage = advantages.values[index];
-      record.length = static_cast<int64_t>(completion.token_ids.size());
-      record.finish_reason = finish_reason_name(completion.finish_reason);
-      records.push_back(std::move(record));
-    }
-  }
-  run_log_->write_rollouts(step_, records);
-
-  json metrics = {{metric::kStep, step_},
-                  {metric::kReward, mean(totals)},
-                  {metric::kRewardStd, sample_std(totals)},
-                  {metric::kFracRewardZeroStd, frac_zero_std},
-                  {metric::kMeanLength, mean(lengths)},
-                  {metric::kMinLength, *std::min_element(lengths.begin(), lengths.end())},
-                  {metric::kMaxLength, *std::max_element(lengths.begin(), lengths.end())},
-                  {metric::kClippedRatio, static_cast<double>(truncated) / static_cast<double>(lengths.size())},
-                  {metric::kNumTokens, generated}};
-  for (size_t r = 0; r < rewards_.size(); ++r) {
-    std::vector<RewardResult> all;
-    for (const auto& group : groups) all.insert(all.end(), group.results[r].begin(), group.results[r].end());
-    auto stats = summarize_results(rewards_.names()[r], rewards_.weights()[r], all);
-    metrics[metric::reward_mean(stats.name)] = number_or_null(stats.mean);
-    metrics[metric::reward_std(stats.name)] = number_or_null(stats.std);
-    if (r == accuracy_index_) metrics[metric::kAccuracy] = number_or_null(stats.mean);
-    if (static_cast<int>(r) == format_index_) metrics[metric::kFormatRate] = number_or_null(stats.mean);
-  }
-  metrics.update(update);
-  metrics[metric::kTimeRollout] = rollout_seconds;
-  metrics[metric::kTimeReward] = reward_seconds;
-  metrics[metric::kTimeLogprobs] = logprob_seconds;
-  metrics[metric::kTimeUpdate] = update_seconds;
-  metrics[metric::kTimeStep] = now_seconds() - step_start;
-  metrics[metric::kElapsed] = elapsed_before_resume_ + now_seconds() - start_time_;
-  return metrics;
-}
-
-// ---------------------------------------------------------------- evaluation and console
-
-void GrpoTrainer::evaluate_and_log() {
-  EvalOptions options;
-  options.k = config_.eval_k;
-  options.temperature = config_.temperature > 0 ? config_.temperature : 1.0;
-  options.max_new_tokens = config_.max_completion_length;
-  options.stop_strings = config_.stop_strings;
-  options.max_tokens_per_forward = config_.max_tokens_per_forward;
-  options.seed = config_.seed + 7919;
-  options.prefill = config_.prefill;
-  options.group_by_field = config_.eval_group_by;
-  RewardSet correctness;
-  correctness.add(make_reward(reward_specs_[accuracy_index_]));
-  RewardSet format;
-  format.add(make_reward("format"));
-  policy_->eval();
-  EvalResult result = evaluate(*engine_, *tokenizer_, data_.eval, template_, correctness, &format, options);
-  json line = result.to_json();
-  line["step"] = step_;
-  run_log_->append_eval(line);
-  fmt::print(stderr, "grpo: eval at step {}: {}\n", step_, result.summary());
-}
-
-void GrpoTrainer::print_step_line(const json& m) const {
-  const double step_seconds = m.value(metric::kTimeStep, 0.0);
-  const int64_t remaining = config_.max_steps - step_;
-  const double eta = step_seconds * static_cast<double>(remaining);
-  auto value = [&](const char* key) { return m.contains(key) && m[key].is_number() ? m[key].get<double>() : NAN; };
-  std::string line = fmt::format(
-      "step {}/{} | reward {:.3f} ± {:.3f} | acc {:.3f} | fmt {:.3f} | len {:.1f} | kl {:.4f} | clip {:.3f} | "
-      "gnorm {:.3f} | lr {:.2e} | {:.2f} s/step (rollout {:.2f}, update {:.2f}) | ETA {:.0f}m{:02.0f}s",
-      step_, config_.max_steps, value(metric::kReward), value(metric::kRewardStd), value(metric::kAccuracy),
-      value(metric::kFormatRate), value(metric::kMeanLength), value(metric::kKl), value(metric::kClipRegionMean),
-      value(metric::kGradNorm), value(metric::kLearningRate), step_seconds, value(metric::kTimeRollout),
-      value(metric::kTimeUpdate), std::floor(eta / 60), std::fmod(eta, 60.0));
-  if (isatty(fileno(stderr))) {
-    const int width = 20;
-    int filled = static_cast<int>(width * step_ / std::max<int64_t>(1, config_.max_steps));
-    line = "[" + std::string(filled, '#') + std::string(width - filled, '.') + "] " + line;
-  }
-  fmt::print(stderr, "{}\n", line);
 }
 
 }  // namespace grpo

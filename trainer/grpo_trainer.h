@@ -1,14 +1,17 @@
-// GrpoTrainer: the R1-Zero training loop. Each step: take a batch of questions; sample G completions each; score
-// them; compute group-relative advantages; get the old-policy (and reference) log-probs; run mu passes of minibatch
-// updates with the clipped objective; clip the gradient norm; step AdamW and the schedule; log; evaluate and
-// checkpoint when due.
+// GrpoTrainer: the R1-Zero training loop. Each step: take a batch of questions; sample G completions each;
+// score them; compute group-relative advantages; get the old-policy (and reference) log-probs; run mu passes
+// of minibatch updates with the clipped objective; clip the gradient norm; step AdamW and the schedule; log;
+// evaluate and checkpoint when due. The parts live in their own files: grpo_trainer.cpp (the loop and the
+// step), grpo_trainer_rollouts.cpp (sampling and scoring groups, dynamic sampling),
+// grpo_trainer_checkpoints.cpp (save and resume), grpo_trainer_reporting.cpp (evaluation and the console),
+// with the wiring of options in trainer_wiring.h, the metrics in step_metrics.h and stopping in
+// stop_signal.h.
 #pragma once
 
 #include <torch/optim/adamw.h>
 
 #include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,21 +25,22 @@
 #include "tokenizer/tokenizer.h"
 #include "trainer/grpo_loss.h"
 #include "trainer/lr_schedule.h"
+#include "trainer/rollout_group.h"
+#include "trainer/step_metrics.h"
+#include "trainer/stop_signal.h"
 #include "trainer/trainer_config.h"
 #include "trainer/training_batch.h"
 
 namespace grpo {
 
-// Set by SIGINT / SIGTERM while train() runs: the trainer finishes the step, checkpoints and returns.
-std::atomic<bool>& stop_requested();
-
 class GrpoTrainer {
  public:
-  // `resolved_config_toml` is written to RUN_DIR/config.toml as the record of the run.
+  // `resolved_config_toml` is written to RUN_DIR/config.toml as the record of the run (a resumed run keeps
+  // the earlier ones in RUN_DIR/config-history/).
   GrpoTrainer(TrainerConfig config, std::string resolved_config_toml);
   ~GrpoTrainer();
 
-  // Trains until max_steps, the data runs out, or a stop signal; checkpoints at the end.
+  // Trains until max_steps, the data runs out, or a stop signal (see stop_signal.h); checkpoints at the end.
   void train();
 
   int64_t step() const { return step_; }
@@ -44,17 +48,29 @@ class GrpoTrainer {
   TransformerImpl& policy() { return *policy_; }
 
  private:
-  struct Group;  // one question and its G scored completions
+  struct PhaseSeconds {
+    double rollout = 0, reward = 0, logprobs = 0, update = 0;
+  };
 
+  // grpo_trainer.cpp: one step; null when the data ran out or a stop came before the update (step abandoned).
   nlohmann::json train_step();
-  std::vector<Group> sample_groups(std::vector<Example> questions, uint64_t seed);
-  void score_groups(std::vector<Group>& groups);
-  std::vector<Group> collect_groups(double& rollout_seconds, double& reward_seconds, double& frac_zero_std);
   void compute_reference_logprobs(std::vector<TrainingSequence>& sequences);
   nlohmann::json update_policy(std::vector<TrainingSequence>& sequences, bool use_rollout_logprobs);
-  void evaluate_and_log();
+  void reset_reference_when_due();
+
+  // grpo_trainer_rollouts.cpp
+  std::vector<RolloutGroup> collect_groups(PhaseSeconds& seconds, double& frac_zero_std);
+  std::vector<RolloutGroup> sample_groups(std::vector<Example> questions, uint64_t seed);
+  std::vector<int64_t> prompt_ids_of(const std::string& rendered_prompt, const Example& example);
+  void score_groups(std::vector<RolloutGroup>& groups);
+  std::string scored_text(const Completion& completion) const;
+
+  // grpo_trainer_checkpoints.cpp
   void save();
   void resume_from_checkpoint();
+
+  // grpo_trainer_reporting.cpp
+  void evaluate_and_log();
   void print_step_line(const nlohmann::json& metrics) const;
 
   TrainerConfig config_;
@@ -67,14 +83,15 @@ class GrpoTrainer {
   std::unique_ptr<RolloutEngine> engine_;
   TrainingData data_;
   PromptTemplate template_;
+  std::vector<int64_t> prefill_ids_;
   std::vector<std::string> reward_specs_;
   RewardSet rewards_;
-  size_t accuracy_index_ = 0;
-  int format_index_ = -1;
+  RewardRoles reward_roles_;
   LossSettings loss_settings_;
   LrSchedule schedule_;
   std::unique_ptr<logs::RunLogWriter> run_log_;
   int64_t step_ = 0;
+  int64_t prompts_cut_ = 0;  // prompts longer than max_prompt_length, cut from the left, over the run
   double elapsed_before_resume_ = 0;
   double start_time_ = 0;
   nlohmann::json last_metrics_;

@@ -3,13 +3,13 @@
 #include <string>
 #include <vector>
 
+#include "core/strings.h"
+
 namespace grpo {
 
 namespace {
 bool is_norm_or_bias(const std::string& name) {
-  const std::string bias = ".bias";
-  bool ends_with_bias = name.size() >= bias.size() && name.compare(name.size() - bias.size(), bias.size(), bias) == 0;
-  return ends_with_bias || name.find("norm") != std::string::npos;
+  return ends_with(name, ".bias") || name.find("norm") != std::string::npos;
 }
 }  // namespace
 

@@ -4,12 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <numeric>
 
 #include "core/error.h"
+#include "core/clock.h"
 #include "model/device.h"
 #include "model/model_dir.h"
 #include "model/tokenizer_files.h"
@@ -22,10 +22,6 @@ namespace grpo {
 namespace fs = std::filesystem;
 
 namespace {
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 // bos + document + eos for every document of every input, as one stream.
 std::vector<int64_t> tokenize_corpus(const PretrainConfig& config, const Tokenizer& tokenizer) {

@@ -20,6 +20,7 @@ struct TrainerConfig {
   bool skip_bad_rows = false;              // skip malformed data rows (and count them) instead of stopping
   std::string prompt_template = "r1";      // r1 | r1-think | plain | chatml | a file
   std::string prefill;                     // text forced at the start of every completion (e.g. "<think>")
+  int64_t max_prompt_length = 512;         // longer prompts lose their start, with a warning (0 = no limit)
 
   // ---- rewards
   std::vector<std::string> rewards;        // empty: the task's verifier (or accuracy) + format
@@ -73,7 +74,10 @@ struct TrainerConfig {
   int64_t save_steps = 50;                 // checkpoint every N steps (and at the end)
   int64_t save_total_limit = 3;            // keep the last K checkpoints
   int64_t log_completions = 0;             // completions logged per step (0 = all)
-  bool resume = false;                     // continue from the newest checkpoint in output_dir
+  std::string resume;                      // "" = a new run; "latest" = the newest checkpoint in output_dir;
+                                           //   else a checkpoint directory to continue from
+  bool override_options = false;           // resume even when training options differ from the run's config
+  bool overwrite = false;                  // start afresh in an output_dir that holds a run (deleting it)
 
   // ---- set from the global options
   uint64_t seed = 1;

@@ -1,0 +1,19 @@
+#include "model/parameter_copy.h"
+
+#include <torch/torch.h>
+
+#include "core/error.h"
+
+namespace grpo {
+
+void copy_parameters(const TransformerImpl& source, TransformerImpl& target) {
+  torch::NoGradGuard no_grad;
+  const auto from = source.named_parameters();
+  for (auto& item : target.named_parameters()) {
+    const torch::Tensor* value = from.find(item.key());
+    if (value == nullptr) fail("copy_parameters: the source model has no parameter '{}'", item.key());
+    item.value().copy_(*value);
+  }
+}
+
+}  // namespace grpo
