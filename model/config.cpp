@@ -353,7 +353,7 @@ ModelConfig ModelConfig::load(const std::filesystem::path& path) {
   json parsed;
   try {
     parsed = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     fail("'{}' is not valid JSON: {}", path.string(), e.what());
   }
   return from_json(parsed, path.string());

@@ -43,7 +43,7 @@ std::map<std::string, std::vector<std::string>> read_shard_index(const fs::path&
   json index;
   try {
     index = json::parse(read_file(index_path));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     fail("'{}' is not valid JSON: {}", index_path.string(), e.what());
   }
   if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object()) {

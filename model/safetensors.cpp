@@ -172,7 +172,7 @@ ParsedHeader parse_header(const fs::path& path, std::ifstream& in) {
   json header;
   try {
     header = json::parse(header_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     fail("'{}': the header is not valid JSON ({})", file, e.what());
   }
   if (!header.is_object()) fail("'{}': the header must be a JSON object, got {}", file, header.type_name());

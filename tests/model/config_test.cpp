@@ -264,6 +264,14 @@ TEST(ModelConfig, LoadNamesTheFileOnBadJson) {
                   {"absent.json", "does not exist"});
 }
 
+// nlohmann reports a number beyond double's range as out_of_range, not parse_error (found by tests/fuzz).
+TEST(ModelConfig, LoadNamesTheFileOnANumberTooLargeForADouble) {
+  TempDir dir;
+  write_text(dir / "config.json", R"({"model_type": "llama", "rms_norm_eps": 1e400})");
+  expect_mentions(error_of([&] { ModelConfig::load(dir / "config.json"); }),
+                  {(dir / "config.json").string(), "not valid JSON", "1e400"});
+}
+
 TEST(ModelConfig, SaveRefusesAnInvalidConfig) {
   TempDir dir;
   ModelConfig config;

@@ -200,6 +200,13 @@ TEST_F(DamagedSafetensors, InvalidJsonHeader) {
                   {path().string(), "not valid JSON"});
 }
 
+// nlohmann reports a number beyond double's range as out_of_range, not parse_error (found by tests/fuzz).
+TEST_F(DamagedSafetensors, NumberTooLargeForADouble) {
+  std::string header = R"({"w":{"dtype":"F32","shape":[1e400],"data_offsets":[0,4]}})";
+  expect_mentions(read_error(safetensors_bytes(header, float_bytes({1.0f}))),
+                  {path().string(), "not valid JSON", "1e400"});
+}
+
 TEST_F(DamagedSafetensors, HeaderNotAnObject) {
   expect_mentions(read_error(safetensors_bytes("[1, 2]", "")), {path().string(), "JSON object"});
 }
@@ -282,6 +289,13 @@ TEST_F(DamagedShards, IndexListsAMissingShard) {
   fs::remove(dir_ / shard);
   expect_mentions(error_of([&] { read_model_weights(dir_.path()); }),
                   {(dir_ / "model.safetensors.index.json").string(), shard, "tensor 'b'", "does not exist"});
+}
+
+TEST_F(DamagedShards, IndexWithANumberTooLargeForADouble) {
+  write_text(dir_ / "model.safetensors.index.json",
+             R"({"metadata": {"total_size": 1e400}, "weight_map": {}})");
+  expect_mentions(error_of([&] { read_model_weights(dir_.path()); }),
+                  {"model.safetensors.index.json", "not valid JSON", "1e400"});
 }
 
 TEST_F(DamagedShards, IndexListsAMissingTensor) {
