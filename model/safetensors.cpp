@@ -106,13 +106,15 @@ HeaderEntry parse_entry(const std::string& file, const std::string& name, const 
     fail("'{}': tensor '{}': unknown dtype \"{}\"; supported: {}", file, name, dtype->get<std::string>(),
          supported_dtype_names());
   }
-  // Element count, refusing overflow (a corrupt shape must not wrap around to a small number).
+  // Element count, refusing overflow: a corrupt shape must not wrap around to a small number, neither in the
+  // count nor in the byte size (count x dtype size), which is checked against data_offsets below.
+  const uint64_t max_elements = (uint64_t{1} << 62) / static_cast<uint64_t>(entry.dtype->bytes);
   uint64_t elements = 1;
   for (const auto& dim : *shape) {
     if (!dim.is_number_unsigned())
       bad(fmt::format("shape {} must hold non-negative integers", shape->dump()));
     uint64_t size = dim.get<uint64_t>();
-    if (size > (uint64_t{1} << 62) || (size != 0 && elements > (uint64_t{1} << 62) / size)) {
+    if (size > max_elements || (size != 0 && elements > max_elements / size)) {
       bad(fmt::format("shape {} is impossibly large", shape->dump()));
     }
     elements *= size;

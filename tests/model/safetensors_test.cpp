@@ -248,6 +248,17 @@ TEST_F(DamagedSafetensors, NegativeDimension) {
                   {path().string(), "tensor 'w'", "shape"});
 }
 
+// 2^62 F32 elements are 2^64 bytes, which wrapped around to 0 and matched empty data_offsets; LibTorch then
+// refused the allocation with its own error (found by tests/fuzz).
+TEST_F(DamagedSafetensors, ByteSizeOverflowingTo0) {
+  for (const std::string shape : {"[4611686018427387904]", "[2147483648, 2147483648]"}) {
+    const std::string header = R"({"w":{"dtype":"F32","shape":)" + shape + R"(,"data_offsets":[0,0]}})";
+    expect_mentions(read_error(safetensors_bytes(header, "")),
+                    {path().string(), "tensor 'w'", "impossibly large"});
+    expect_mentions(error_of([&] { read_safetensors_header(path()); }), {"tensor 'w'", "impossibly large"});
+  }
+}
+
 TEST_F(DamagedSafetensors, MissingDataOffsets) {
   std::string header = R"({"w":{"dtype":"F32","shape":[1]}})";
   expect_mentions(read_error(safetensors_bytes(header, float_bytes({1}))),
