@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "app/chat_prompt_options.h"
 #include "app/command.h"
 #include "app/model_loading.h"
 #include "core/error.h"
@@ -53,6 +54,8 @@ struct EvalArguments {
   std::string dtype = "float32";
   bool json = false;
   bool skip_bad_rows = false;
+  std::string system_prompt, assistant_prefix;  // --template chat
+  std::vector<std::string> chat_template_kwargs;
   PromptRequest given;  // --template, --prefill, --stop when given: else the model's stored settings apply
 };
 
@@ -176,6 +179,8 @@ void run_eval(EvalArguments arguments, const GlobalOptions& global) {
   if (arguments.format_reward != "none" && !arguments.format_reward.empty()) {
     format = RewardSet::from_specs(split_reward_list(arguments.format_reward));
   }
+  // A checkpoint or a run stands for its model/, where prompt.json and the chat template are.
+  arguments.model = resolve_model_directory(arguments.model, "--model", global.quiet);
   const ResolvedPrompt prompt = resolve_prompt_settings(
       arguments.model, arguments.given,
       {arguments.template_name, arguments.prefill, arguments.options.stop_strings});  // the defaults
@@ -247,10 +252,10 @@ void add_eval_command(CLI::App& app, CommandContext& context) {
       ->add_option("--format-reward", arguments->format_reward,
                    "The reward whose mean over greedy completions is the format rate (none: skip)")
       ->capture_default_str();
-  auto* template_option = command->add_option(
-      "--template", arguments->template_name,
-      "Prompt template: r1, r1-think, plain, chatml, or a file (default: the model's own from "
-      "training, else r1)");
+  auto* template_option =
+      command->add_option("--template", arguments->template_name,
+                          "Prompt template: r1, r1-think, plain, chatml, chat (the model's own chat "
+                          "template), or a file (default: the model's own from training, else r1)");
   auto* prefill_option = command->add_option(
       "--prefill", arguments->prefill,
       "Text forced at the start of every completion (e.g. \"<think>\"); it is scored as part of it (default: "
@@ -280,8 +285,14 @@ void add_eval_command(CLI::App& app, CommandContext& context) {
       ->check(CLI::IsMember({"float32", "bfloat16", "float16"}))
       ->capture_default_str();
   command->add_flag("--json", arguments->json, "Print the result as JSON");
-  command->callback([arguments, &context, template_option, prefill_option, stop_option] {
+  const ChatOptionHandles chat = add_chat_prompt_options(
+      *command, arguments->system_prompt, arguments->chat_template_kwargs, arguments->assistant_prefix);
+  command->callback([arguments, &context, template_option, prefill_option, stop_option, chat] {
     context.uses_tensors = true;
+    if (chat.system_prompt->count() > 0) arguments->given.system_prompt = arguments->system_prompt;
+    if (chat.template_kwargs->count() > 0)
+      arguments->given.chat_template_kwargs = arguments->chat_template_kwargs;
+    if (chat.assistant_prefix->count() > 0) arguments->given.assistant_prefix = arguments->assistant_prefix;
     if (template_option->count() > 0) arguments->given.template_name = arguments->template_name;
     if (prefill_option->count() > 0) arguments->given.prefill = arguments->prefill;
     if (stop_option->count() > 0) arguments->given.stop_strings = arguments->options.stop_strings;

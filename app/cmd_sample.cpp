@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/chat_prompt_options.h"
 #include "app/command.h"
 #include "app/model_loading.h"
 #include "core/error.h"
@@ -34,6 +35,8 @@ struct SampleArguments {
   size_t limit = 0;
   std::string template_name;  // default: the model's own, else plain for --prompt, r1 for a data file
   std::string prefill;
+  std::string system_prompt, assistant_prefix;  // --template chat
+  std::vector<std::string> chat_template_kwargs;
   PromptRequest given;  // --template, --prefill, --stop when given: else the model's stored settings apply
   int64_t num_samples = 1;
   double temperature = 1.0;
@@ -101,15 +104,16 @@ std::string completions_jsonl(const GenerationResult& generated, const std::vect
 
 void run_sample(const SampleArguments& arguments, const GlobalOptions& global) {
   const std::vector<Example> questions = read_questions(arguments);
+  const std::string model = resolve_model_directory(arguments.model, "--model", global.quiet);
   const ResolvedPrompt prompt =
-      resolve_prompt_settings(arguments.model, arguments.given,
+      resolve_prompt_settings(model, arguments.given,
                               {std::string(arguments.prompts_file.empty() ? "plain" : "r1"), std::string(),
                                arguments.stop});  // defaults
   if (!prompt.note.empty()) fmt::print(stderr, "grpo sample: {}\n", prompt.note);
   const PromptTemplate& prompt_template = prompt.settings.prompt_template;
   const std::string& prefill = prompt.settings.prefill;
 
-  InferenceModel loaded = load_inference_model(arguments.model, global.device, arguments.dtype, global.quiet);
+  InferenceModel loaded = load_inference_model(model, global.device, arguments.dtype, global.quiet);
   const std::vector<int64_t> prefill_ids =
       prefill.empty() ? std::vector<int64_t>{} : loaded.tokenizer->encode(prefill);
   std::vector<std::string> prompts;
@@ -177,10 +181,11 @@ void add_sample_command(CLI::App& app, CommandContext& context) {
   command->add_option("--answer-field", arguments->answer_field,
                       "With --prompts: the field holding the answer (default: recognised)");
   command->add_option("--limit", arguments->limit, "With --prompts: use only the first N rows (0: all)");
-  auto* template_option = command->add_option(
-      "--template", arguments->template_name,
-      "Prompt template: r1, r1-think, plain, chatml, or a file (default: the model's own from training, else "
-      "plain for --prompt, r1 for --prompts)");
+  auto* template_option =
+      command->add_option("--template", arguments->template_name,
+                          "Prompt template: r1, r1-think, plain, chatml, chat (the model's own chat "
+                          "template), or a file (default: the model's own from training, else "
+                          "plain for --prompt, r1 for --prompts)");
   auto* prefill_option = command->add_option("--prefill", arguments->prefill,
                                              "Text forced at the start of every completion (e.g. "
                                              "\"<think>\"; default: the model's own from training)");
@@ -220,8 +225,14 @@ void add_sample_command(CLI::App& app, CommandContext& context) {
       "--out", arguments->out,
       "Also write one JSON object per completion here (prompt_index, sample, prompt, completion, "
       "token_ids, logprobs, finish_reason, seconds)");
-  command->callback([arguments, &context, template_option, prefill_option, stop_option] {
+  const ChatOptionHandles chat = add_chat_prompt_options(
+      *command, arguments->system_prompt, arguments->chat_template_kwargs, arguments->assistant_prefix);
+  command->callback([arguments, &context, template_option, prefill_option, stop_option, chat] {
     context.uses_tensors = true;
+    if (chat.system_prompt->count() > 0) arguments->given.system_prompt = arguments->system_prompt;
+    if (chat.template_kwargs->count() > 0)
+      arguments->given.chat_template_kwargs = arguments->chat_template_kwargs;
+    if (chat.assistant_prefix->count() > 0) arguments->given.assistant_prefix = arguments->assistant_prefix;
     if (template_option->count() > 0) arguments->given.template_name = arguments->template_name;
     if (prefill_option->count() > 0) arguments->given.prefill = arguments->prefill;
     if (stop_option->count() > 0) arguments->given.stop_strings = arguments->stop;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "app/chat_prompt_options.h"
 #include "app/command.h"
 #include "app/config_file.h"
 #include "app/model_path.h"
@@ -39,9 +40,12 @@ void add_train_command(CLI::App& app, CommandContext& context) {
   option("--question-field", config.question_field, "Row field holding the question (default: recognised)");
   option("--answer-field", config.answer_field, "Row field holding the gold answer (default: recognised)");
   flag("--skip-bad-rows", config.skip_bad_rows, "Skip malformed data rows (and report how many)");
-  option("--template", config.prompt_template, "Prompt template: r1, r1-think, plain, chatml or a file")
+  option("--template", config.prompt_template,
+         "Prompt template: r1, r1-think, plain, chatml, chat (the model's own chat template) or a file")
       ->capture_default_str();
   option("--prefill", config.prefill, "Text forced at the start of every completion (e.g. '<think>')");
+  add_chat_prompt_options(*cmd, config.system_prompt, config.chat_template_kwargs, config.assistant_prefix,
+                          section);
   option("--max-prompt-length", config.max_prompt_length,
          "Prompt tokens kept: longer prompts lose their start, with a warning (0 = no limit)")
       ->capture_default_str();

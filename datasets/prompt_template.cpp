@@ -124,8 +124,10 @@ PromptTemplate load_prompt_template(const std::string& name_or_path) {
     if (builtin.name == name_or_path) return PromptTemplate{builtin.name, builtin.text};
   }
   if (!std::filesystem::is_regular_file(name_or_path)) {
-    fail("prompt template '{}' is neither a built-in ({}) nor a template file", name_or_path,
-         fmt::join(builtin_template_names(), ", "));
+    fail(
+        "prompt template '{}' is neither a built-in ({}) nor a template file (chat, the model's own "
+        "template, is for train, eval and sample)",
+        name_or_path, fmt::join(builtin_template_names(), ", "));
   }
   std::string text = read_file(name_or_path);
   if (!text.empty() && text.back() == '\n') text.pop_back();
@@ -146,6 +148,7 @@ std::vector<std::string> PromptTemplate::placeholders() const {
 }
 
 void PromptTemplate::check_fields(const nlohmann::json& row) const {
+  if (is_chat()) return;  // the question is the example's, whatever the row calls it
   for (const auto& field : placeholders()) {
     if (!row.is_object() || !row.contains(field)) {
       fail(
@@ -158,6 +161,12 @@ void PromptTemplate::check_fields(const nlohmann::json& row) const {
 }
 
 std::string PromptTemplate::render(const nlohmann::json& row) const {
+  if (is_chat()) {
+    if (!row.is_object() || !row.contains("question") || !row["question"].is_string()) {
+      fail("prompt template 'chat' needs a row with a \"question\" text; its fields: {}", field_names(row));
+    }
+    return render_question(row["question"].get<std::string>());
+  }
   check_fields(row);
   std::string out;
   walk(
@@ -167,6 +176,7 @@ std::string PromptTemplate::render(const nlohmann::json& row) const {
 }
 
 std::string PromptTemplate::render(const Example& example) const {
+  if (is_chat()) return render_question(example.question);
   if (example.row.is_object() && example.row.contains("question") &&
       example.row["question"] == example.question) {
     return render(example.row);
@@ -176,13 +186,25 @@ std::string PromptTemplate::render(const Example& example) const {
   return render(row);
 }
 
+std::string PromptTemplate::render_question(const std::string& question) const {
+  if (!render_chat) {
+    fail(
+        "prompt template 'chat' was read without the model's chat template (a stored template: load it with "
+        "the model directory)");
+  }
+  return render_chat(question);
+}
+
 nlohmann::json PromptTemplate::to_json() const {
-  return {{"name", name}, {"text", text}};
+  nlohmann::json value = {{"name", name}, {"text", text}};
+  if (is_chat()) value["chat"] = chat_options;
+  return value;
 }
 
 PromptTemplate PromptTemplate::from_json(const nlohmann::json& value) {
   try {
     PromptTemplate loaded{value.at("name").get<std::string>(), value.at("text").get<std::string>()};
+    if (value.contains("chat")) loaded.chat_options = value.at("chat");
     check_template_syntax(loaded.text, loaded.name);
     return loaded;
   } catch (const nlohmann::json::exception& e) {

@@ -65,7 +65,7 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
 
   // Data, prompts and rewards: the task's verifier (or accuracy) and format unless the user names them.
   data_ = open_training_data(data_settings_of(config_));
-  template_ = load_prompt_template(config_.prompt_template);
+  template_ = load_prompt_template(config_.prompt_template, config_.model, chat_prompt_options_of(config_));
   reward_specs_ = reward_specs_of(config_, data_.reward_name);
   rewards_ = RewardSet::from_specs(reward_specs_, config_.reward_weights, reward_options_of(config_));
   reward_roles_ = reward_roles_of(rewards_, config_.accuracy_reward);

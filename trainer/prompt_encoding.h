@@ -10,7 +10,8 @@
 namespace grpo {
 
 // tokenizer.encode_with_special_tokens(text): [bos] + ids for SentencePiece (no bos when it has none); what
-// the post-processor / tokenizer_config.json adds for a tokenizer.json.
+// the post-processor / tokenizer_config.json adds for a tokenizer.json. A text that starts with the bos token
+// itself (a chat template writing {{ bos_token }}) gets no second one.
 std::vector<int64_t> encode_prompt(const Tokenizer& tokenizer, const std::string& text);
 
 // The text a model "wrote" when `prefill` was forced before its completion: prefill + completion, with the

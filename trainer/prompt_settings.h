@@ -1,6 +1,7 @@
-// How a model was prompted in training: the template (name and text), the prefill forced at the start of
-// every completion, and the stop strings. A checkpoint carries them in model/prompt.json so that `grpo eval`
-// and `grpo sample` prompt it the same way unless told otherwise.
+// How a model was prompted in training: the template (name and text; for --template chat its system prompt,
+// chat_template_kwargs and assistant prefix too), the prefill forced at the start of every completion, and
+// the stop strings. A checkpoint carries them in model/prompt.json so that `grpo eval` and `grpo sample`
+// prompt it the same way unless told otherwise.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -21,7 +22,7 @@ struct PromptSettings {
   std::string prefill;
   std::vector<std::string> stop_strings;
 
-  nlohmann::json to_json() const;  // {"template": {"name", "text"}, "prefill", "stop_strings"}
+  nlohmann::json to_json() const;  // {"template": {"name", "text"[, "chat"]}, "prefill", "stop_strings"}
   static PromptSettings from_json(const nlohmann::json& value);
 };
 
@@ -34,6 +35,10 @@ struct PromptRequest {
   std::optional<std::string> template_name;  // a built-in name or a file
   std::optional<std::string> prefill;
   std::optional<std::vector<std::string>> stop_strings;
+  // --template chat only: --system-prompt, --chat-template-kwargs (key=value), --assistant-prefix as typed
+  std::optional<std::string> system_prompt = std::nullopt;
+  std::optional<std::vector<std::string>> chat_template_kwargs = std::nullopt;
+  std::optional<std::string> assistant_prefix = std::nullopt;
 };
 
 struct ResolvedPrompt {
@@ -42,7 +47,9 @@ struct ResolvedPrompt {
 };
 
 // Each setting as given, else as stored with the model (a checkpoint of `grpo train`), else from `defaults`
-// (all three set).
+// (template, prefill and stop set). A chat template is rendered with the chat template of the directory that
+// holds prompt.json (else `model`), each chat option as given, else as stored, else none; chat options given
+// for another template are an error.
 ResolvedPrompt resolve_prompt_settings(const std::filesystem::path& model, const PromptRequest& given,
                                        const PromptRequest& defaults);
 

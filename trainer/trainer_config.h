@@ -18,8 +18,12 @@ struct TrainerConfig {
   int64_t eval_size = 100;                 // eval problems (0 = no evaluation set)
   std::string question_field, answer_field;
   bool skip_bad_rows = false;              // skip malformed data rows (and count them) instead of stopping
-  std::string prompt_template = "r1";      // r1 | r1-think | plain | chatml | a file
+  std::string prompt_template = "r1";      // r1 | r1-think | plain | chatml | chat | a file
   std::string prefill;                     // text forced at the start of every completion (e.g. "<think>")
+  // --template chat: the model's chat template with [system prompt,] the question as the user message
+  std::string system_prompt;
+  std::vector<std::string> chat_template_kwargs;  // key=value, e.g. enable_thinking=false
+  std::string assistant_prefix;            // ends the prompt (e.g. "<think>\n"); not part of the completion
   int64_t max_prompt_length = 512;         // longer prompts lose their start, with a warning (0 = no limit)
 
   // ---- rewards

@@ -85,6 +85,10 @@ logs::RolloutLogOptions rollout_log_options_of(const TrainerConfig& config) {
   return options;
 }
 
+ChatPromptOptions chat_prompt_options_of(const TrainerConfig& config) {
+  return chat_prompt_options(config.system_prompt, config.chat_template_kwargs, config.assistant_prefix);
+}
+
 PromptSettings prompt_settings_of(const TrainerConfig& config, const PromptTemplate& prompt_template) {
   PromptSettings settings;
   settings.prompt_template = prompt_template;

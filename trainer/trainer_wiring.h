@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "datasets/chat_prompt.h"
 #include "datasets/training_data.h"
 #include "logs/rollout_log_writer.h"
 #include "rewards/reward_registry.h"
@@ -29,6 +30,8 @@ LrSchedule schedule_of(const TrainerConfig& config);
 GenerationOptions generation_options_of(const TrainerConfig& config, uint64_t seed);
 EvalOptions eval_options_of(const TrainerConfig& config);
 logs::RolloutLogOptions rollout_log_options_of(const TrainerConfig& config);
+// --template chat's options (datasets/chat_prompt.h) as given to grpo train.
+ChatPromptOptions chat_prompt_options_of(const TrainerConfig& config);
 PromptSettings prompt_settings_of(const TrainerConfig& config, const PromptTemplate& prompt_template);
 
 }  // namespace grpo
