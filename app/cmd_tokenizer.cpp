@@ -120,7 +120,7 @@ void encode_jsonl(const Tokenizer& tokenizer, bool add_special_tokens) {
     nlohmann::json row;
     try {
       row = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& error) {
+    } catch (const nlohmann::json::exception& error) {  // parse_error, or out_of_range (1e400)
       fail("standard input line {} is not JSON ({}); --jsonl reads one {{\"text\": ...}} object per line",
            number, error.what());
     }

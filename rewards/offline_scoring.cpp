@@ -26,7 +26,7 @@ std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
     if (text::is_blank(line)) continue;
     try {
       rows.push_back(nlohmann::json::parse(line));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
       fail("{}:{}: not a JSON line ({}); each line must be one JSON object", path.string(), line_number,
            e.what());
     }

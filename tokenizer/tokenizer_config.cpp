@@ -16,7 +16,7 @@ json parse_object(const std::string& text, const std::string& source) {
   json object;
   try {
     object = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     fail("{}: not valid JSON ({}); fix or re-download the file", source, e.what());
   }
   if (!object.is_object()) fail("{}: must hold a JSON object, got {}", source, object.type_name());

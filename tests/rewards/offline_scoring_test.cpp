@@ -70,6 +70,11 @@ TEST_F(OfflineScoring, BadLinesNameTheFileAndLine) {
               read_completions(dir_ / "bad.jsonl", dir_ / "rows.jsonl");
             }).find("bad.jsonl:2: not a JSON line"),
             std::string::npos);
+  testing::write_text(dir_ / "huge.jsonl", "{\"index\": 1e400, \"completion\": \"x\"}\n");
+  EXPECT_NE(error_of([&] {
+              read_completions(dir_ / "huge.jsonl", dir_ / "rows.jsonl");
+            }).find("huge.jsonl:1: not a JSON line"),
+            std::string::npos);
   testing::write_text(dir_ / "range.jsonl", "{\"index\": 9, \"completion\": \"x\"}\n");
   EXPECT_NE(error_of([&] {
               read_completions(dir_ / "range.jsonl", dir_ / "rows.jsonl");

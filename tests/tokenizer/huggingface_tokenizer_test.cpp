@@ -128,6 +128,10 @@ TEST(HuggingFaceTokenizerErrors, OneClearLineEach) {
   testing::write_text(temp / "broken.json", R"({"model": {"type": "BPE", "vocab": {"a": 0)");
   testing::expect_mentions(testing::error_of([&] { load_tokenizer(temp / "broken.json"); }),
                            {(temp / "broken.json").string(), "is not valid JSON"});
+  // nlohmann reports a number beyond double's range as out_of_range, not parse_error.
+  testing::write_text(temp / "huge.json", R"({"model": {"type": "BPE", "dropout": 1e400}})");
+  testing::expect_mentions(testing::error_of([&] { load_tokenizer(temp / "huge.json"); }),
+                           {(temp / "huge.json").string(), "is not valid JSON", "1e400"});
 
   json unknown_merge = tiny_tokenizer_json();
   unknown_merge["model"]["merges"].push_back("a z");
@@ -177,6 +181,13 @@ TEST(HuggingFaceTokenizer, EncodeJsonlCommand) {
                                         (temp / "bad.jsonl").string() + "'");
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.output.find("standard input line 2 has no \"text\" string"), std::string::npos) << bad.output;
+
+  testing::write_text(temp / "huge.jsonl", "{\"text\": \"ab\", \"weight\": 1e400}\n");
+  const auto huge = testing::run_command("'" + grpo.string() + "' --quiet tokenizer encode --model '" +
+                                         (temp / "tokenizer.json").string() + "' --jsonl < '" +
+                                         (temp / "huge.jsonl").string() + "'");
+  EXPECT_NE(huge.exit_code, 0);
+  EXPECT_NE(huge.output.find("standard input line 1 is not JSON"), std::string::npos) << huge.output;
 }
 
 }  // namespace

@@ -103,6 +103,9 @@ TEST(GenerationConfig, EosAsIntegerOrList) {
 TEST(TokenizerConfigErrors, OneClearLineNamingTheFileAndField) {
   expect_mentions(error_of([] { parse_tokenizer_config("{\"eos_token\": ", "dir/tokenizer_config.json"); }),
                   {"dir/tokenizer_config.json", "not valid JSON"});
+  expect_mentions(
+      error_of([] { parse_tokenizer_config("{\"model_max_length\": 1e400}", "dir/tokenizer_config.json"); }),
+      {"dir/tokenizer_config.json", "not valid JSON", "1e400"});
   expect_mentions(error_of([] { parse_tokenizer_config("[1]", "dir/tokenizer_config.json"); }),
                   {"dir/tokenizer_config.json", "object"});
   expect_mentions(

@@ -26,7 +26,7 @@ namespace {
 json parse_json_file_text(const std::string& text, const std::string& source, const char* what) {
   try {
     return json::parse(text);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // parse_error, or out_of_range for a number like 1e400
     fail("{} is not valid JSON ({}); {} (re-download it from the model's repository)", source, error.what(),
          what);
   }
