@@ -33,16 +33,23 @@ std::optional<fs::path> prompt_settings_file(const fs::path& model_or_checkpoint
   return std::nullopt;
 }
 
-// The chat options: each as given, else as stored with a chat template, else none.
+// The chat options: each as given, else as stored with a chat template, else none. Adds to `taken` what came
+// from the stored ones and to `overridden` the options given in their place.
 ChatPromptOptions resolve_chat_options(const PromptRequest& given,
                                        const std::optional<PromptSettings>& stored,
-                                       std::vector<std::string>& taken) {
+                                       std::vector<std::string>& taken,
+                                       std::vector<std::string>& overridden) {
   ChatPromptOptions stored_options;
   const bool stored_chat = stored && stored->prompt_template.is_chat();
   if (stored_chat) stored_options = ChatPromptOptions::from_json(stored->prompt_template.chat_options);
   ChatPromptOptions options = chat_prompt_options(
       given.system_prompt.value_or(""), given.chat_template_kwargs.value_or(std::vector<std::string>{}),
       given.assistant_prefix.value_or(""));
+  if (stored_chat) {
+    if (given.system_prompt) overridden.push_back("--system-prompt");
+    if (given.chat_template_kwargs) overridden.push_back("--chat-template-kwargs");
+    if (given.assistant_prefix) overridden.push_back("--assistant-prefix");
+  }
   if (!given.system_prompt && stored_chat && !stored_options.system_prompt.empty()) {
     options.system_prompt = stored_options.system_prompt;
     taken.push_back("system prompt " + nlohmann::json(options.system_prompt).dump());
@@ -88,7 +95,8 @@ ResolvedPrompt resolve_prompt_settings(const fs::path& model, const PromptReques
     template_name = *defaults.template_name;
   }
   const bool chat = template_name == kChatTemplateName;
-  const ChatPromptOptions chat_options = resolve_chat_options(given, chat ? stored : std::nullopt, taken);
+  const ChatPromptOptions chat_options =
+      resolve_chat_options(given, chat ? stored : std::nullopt, taken, overridden);
   if (chat) {
     // The chat template of the model that prompt.json describes (a checkpoint's model/), else of `model`.
     const fs::path model_directory = file ? file->parent_path() : model;

@@ -74,6 +74,10 @@ TEST(RealCheckpoint, Qwen3WithItsChatTemplateTrainsTwoStepsAndLoadsBackExactly) 
   EXPECT_EQ(read_file(step2 / "tokenizer_config.json"), read_file(qwen3 / "tokenizer_config.json"));
   const auto prompt = nlohmann::json::parse(read_file(step2 / "prompt.json"));
   EXPECT_EQ(prompt.at("template").at("name"), "chat");
+  // The preview of the prompts the trainer rendered: Qwen3's template, the system prompt, thinking off.
+  EXPECT_EQ(prompt.at("template").at("text"),
+            "<|im_start|>system\nAnswer with a number.<|im_end|>\n<|im_start|>user\n{question}<|im_end|>\n"
+            "<|im_start|>assistant\n<think>\n\n</think>\n\n");
   EXPECT_EQ(prompt.at("template").at("chat").at("system_prompt"), "Answer with a number.");
   EXPECT_EQ(prompt.at("template").at("chat").at("chat_template_kwargs"),
             nlohmann::json({{"enable_thinking", false}}));

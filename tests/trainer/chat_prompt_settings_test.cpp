@@ -66,6 +66,9 @@ TEST(ChatPromptSettings, ACheckpointTrainedWithTheChatTemplateIsPromptedTheSameW
   PromptRequest given;  // each chat option overrides on its own; the others stay as trained
   given.system_prompt = "Show your work.";
   given.assistant_prefix = "<answer>";
+  expect_mentions(resolve_prompt_settings(checkpoint, given, defaults).note,
+                  {"chat_template_kwargs {\"enable_thinking\":false}",
+                   "overridden by --system-prompt, --assistant-prefix"});
   EXPECT_EQ(
       resolve_prompt_settings(checkpoint, given, defaults).settings.prompt_template.render(question("1+1?")),
       "<|im_start|>system\nShow your work.<|im_end|>\n<|im_start|>user\n1+1?<|im_end|>\n"
