@@ -80,6 +80,16 @@ void save_input() {
   out.write(g_input.data(), static_cast<std::streamsize>(g_input.size()));
 }
 
+#if defined(GRPO_FUZZ_SANITIZED)
+size_t g_run = 0;  // the input being run, for the sanitizers' report
+
+void on_sanitizer_report() {
+  save_input();
+  fmt::print(stderr, "fuzz: input {} made a sanitizer report; the input is saved to {}\n", g_run,
+             g_crash_path);
+}
+#endif
+
 // Bytes of address space in use now (/proc/self/statm's first field, in pages).
 size_t address_space_bytes() {
   std::ifstream statm("/proc/self/statm");
@@ -145,7 +155,7 @@ void install_guards(const Options& options) {
 #if defined(GRPO_FUZZ_SANITIZED)
   // The sanitizers handle crashes themselves and call this before they abort. AddressSanitizer reserves
   // terabytes of shadow memory, so the address-space limit below is replaced by max_allocation_size_mb.
-  __sanitizer_set_death_callback(save_input);
+  __sanitizer_set_death_callback(on_sanitizer_report);
 #else
   for (int signal_number : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(signal_number, on_crash);
   // An input of at most 64 KiB has no business allocating gigabytes: with this limit such an allocation
@@ -192,6 +202,9 @@ int run_main(int argc, char** argv, const Target& target) {
       g_input = mutator.mutate(pool[from], pool);
     }
     bytes += g_input.size();
+#if defined(GRPO_FUZZ_SANITIZED)
+    g_run = run;
+#endif
     ::alarm(options.seconds_per_input);
     try {
       target.run(g_input);
