@@ -15,6 +15,7 @@
 #include "trainer/advantages.h"
 #include "trainer/data_fit.h"
 #include "trainer/optimizer.h"
+#include "trainer/policy_update.h"
 #include "trainer/run_directory.h"
 #include "trainer/trainer_wiring.h"
 
@@ -207,99 +208,24 @@ void GrpoTrainer::reset_reference_when_due() {
 }
 
 void GrpoTrainer::compute_reference_logprobs(std::vector<TrainingSequence>& sequences) {
-  c10::InferenceMode inference;
-  std::vector<size_t> rows(sequences.size());
-  for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
-  for (const auto& micro_rows : split_by_token_budget(sequences, rows, config_.micro_batch_tokens)) {
-    MicroBatch batch = make_micro_batch(sequences, micro_rows, device_);
-    auto hidden = reference_->hidden_states(batch.input_ids, batch.positions, batch.attention_mask);
-    auto logprobs = token_logprobs(*reference_, hidden, batch.targets, batch.completion_positions, config_.temperature);
-    gather_completion_values(sequences, batch, logprobs, &TrainingSequence::ref_logprobs);
-  }
+  compute_completion_logprobs(*reference_, sequences, config_.micro_batch_tokens, config_.temperature,
+                              &TrainingSequence::ref_logprobs);
 }
 
 json GrpoTrainer::update_policy(std::vector<TrainingSequence>& sequences, bool use_rollout_logprobs) {
-  policy_->train();
   const double lr = schedule_.at(step_);
   set_learning_rate(*optimizer_, lr);
-  std::vector<size_t> order(sequences.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  const size_t minibatch_count = static_cast<size_t>(config_.num_minibatches);
-  double masked_tokens = 0, kl_sum = 0, low_sum = 0, high_sum = 0, entropy_sum = 0, entropy_tokens = 0;
-  double grad_norm_sum = 0, loss_sum = 0;
-  int64_t optimizer_steps = 0, tokens_trained = 0;
-  for (int64_t iteration = 0; iteration < config_.num_iterations; ++iteration) {
-    for (size_t m = 0; m < minibatch_count; ++m) {
-      size_t first = order.size() * m / minibatch_count, last = order.size() * (m + 1) / minibatch_count;
-      std::vector<size_t> minibatch(order.begin() + first, order.begin() + last);
-      auto micro_batches = split_by_token_budget(sequences, minibatch, config_.micro_batch_tokens);
-      MinibatchTotals totals;
-      totals.sequences = static_cast<double>(minibatch.size());
-      totals.micro_batches = static_cast<double>(micro_batches.size());
-      for (size_t row : minibatch) {
-        if (!sequences[row].loss_masked) totals.completion_tokens += static_cast<double>(sequences[row].completion_ids.size());
-      }
-      optimizer_->zero_grad();
-      double minibatch_loss = 0;
-      for (const auto& micro_rows : micro_batches) {
-        MicroBatch batch = make_micro_batch(sequences, micro_rows, device_);
-        auto hidden = policy_->hidden_states(batch.input_ids, batch.positions, batch.attention_mask);  // [b, L, D]
-        torch::Tensor entropy;
-        auto logprobs = token_logprobs(*policy_, hidden, batch.targets, batch.completion_positions,
-                                       config_.temperature, &entropy);  // [b, L]
-        LossInputs inputs;
-        inputs.logprobs = logprobs;
-        // With one pass and one minibatch the sampling policy is the current one: ratio 1, gradient intact.
-        inputs.old_logprobs = use_rollout_logprobs
-                                  ? scatter_completion_values(sequences, batch, &TrainingSequence::old_logprobs)
-                                  : logprobs.detach();
-        if (config_.beta > 0) {
-          inputs.ref_logprobs = scatter_completion_values(sequences, batch, &TrainingSequence::ref_logprobs);
-        }
-        inputs.advantages = batch.advantages;
-        inputs.mask = batch.loss_mask;
-        LossOutput out = grpo_loss(inputs, loss_settings_, totals);
-        double loss_value = out.loss.item<double>();
-        if (!std::isfinite(loss_value)) {
-          fail("step {}: the loss is {} (not finite); stopping without writing a checkpoint (the last one is "
-               "intact). Lower learning_rate or check the rewards",
-               step_ + 1, loss_value);
-        }
-        out.loss.backward();
-        minibatch_loss += loss_value;
-        masked_tokens += out.masked_tokens;
-        kl_sum += out.kl_sum;
-        low_sum += out.clipped_low_sum;
-        high_sum += out.clipped_high_sum;
-        entropy_sum += (entropy * batch.loss_mask).sum().item<double>();
-        entropy_tokens += batch.loss_mask.sum().item<double>();
-        tokens_trained += batch.attention_mask.sum().item<int64_t>();
-      }
-      double max_norm = config_.max_grad_norm > 0 ? config_.max_grad_norm : std::numeric_limits<double>::infinity();
-      double grad_norm = torch::nn::utils::clip_grad_norm_(policy_->parameters(), max_norm);
-      if (!std::isfinite(grad_norm)) {
-        fail("step {}: the gradient norm is {} (not finite); stopping without writing a checkpoint. Lower "
-             "learning_rate",
-             step_ + 1, grad_norm);
-      }
-      optimizer_->step();
-      grad_norm_sum += grad_norm;
-      loss_sum += minibatch_loss;
-      ++optimizer_steps;
-    }
-  }
-  optimizer_->zero_grad();
-  policy_->eval();
-  auto per_token = [&](double sum) { return masked_tokens > 0 ? sum / masked_tokens : 0.0; };
-  return {{"loss", loss_sum / std::max<int64_t>(1, optimizer_steps)},
-          {metric::kKl, per_token(kl_sum)},
-          {metric::kEntropy, entropy_tokens > 0 ? entropy_sum / entropy_tokens : 0.0},
-          {metric::kClipLowMean, per_token(low_sum)},
-          {metric::kClipHighMean, per_token(high_sum)},
-          {metric::kClipRegionMean, per_token(low_sum + high_sum)},
-          {metric::kGradNorm, grad_norm_sum / std::max<int64_t>(1, optimizer_steps)},
-          {metric::kLearningRate, lr},
-          {metric::kTokensTrained, tokens_trained}};
+  PolicyUpdateSettings settings;
+  settings.loss = loss_settings_;
+  settings.temperature = config_.temperature;
+  settings.num_iterations = config_.num_iterations;
+  settings.num_minibatches = config_.num_minibatches;
+  settings.micro_batch_tokens = config_.micro_batch_tokens;
+  settings.max_grad_norm = config_.max_grad_norm;
+  auto update = grpo::update_policy(*policy_, *optimizer_, sequences, settings, step_, use_rollout_logprobs);
+  json metrics = update.to_json();
+  metrics[metric::kLearningRate] = lr;
+  return metrics;
 }
 
 }  // namespace grpo

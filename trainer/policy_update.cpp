@@ -1,0 +1,168 @@
+#include "trainer/policy_update.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/error.h"
+#include "logs/metric_names.h"
+
+namespace grpo {
+
+namespace metric = logs::metric;
+
+namespace {
+
+// Sums over the micro-batches of an update, turned into PolicyUpdateMetrics at the end.
+struct UpdateSums {
+  double masked_tokens = 0, kl = 0, clip_low = 0, clip_high = 0, entropy = 0, entropy_tokens = 0;
+  double grad_norm = 0, loss = 0;
+  int64_t optimizer_steps = 0, tokens_trained = 0;
+};
+
+// The totals the loss normalises by: the whole minibatch's, whatever its micro-batch split.
+MinibatchTotals minibatch_totals(const std::vector<TrainingSequence>& sequences,
+                                 const std::vector<size_t>& rows, size_t micro_batch_count) {
+  MinibatchTotals totals;
+  totals.sequences = static_cast<double>(rows.size());
+  totals.micro_batches = static_cast<double>(micro_batch_count);
+  for (size_t row : rows) {
+    if (!sequences[row].loss_masked)
+      totals.completion_tokens += static_cast<double>(sequences[row].completion_ids.size());
+  }
+  return totals;
+}
+
+// Forward and backward of one micro-batch: its share of the minibatch loss; gradients accumulate.
+double micro_batch_step(TransformerImpl& policy, const std::vector<TrainingSequence>& sequences,
+                        const std::vector<size_t>& rows, const PolicyUpdateSettings& settings,
+                        const MinibatchTotals& totals, int64_t step, bool use_rollout_logprobs,
+                        UpdateSums& sums) {
+  MicroBatch batch = make_micro_batch(sequences, rows, policy.device());
+  auto hidden = policy.hidden_states(batch.input_ids, batch.positions, batch.attention_mask);  // [b, L, D]
+  torch::Tensor entropy;                                                                       // [b, L]
+  auto logprobs =
+      token_logprobs(policy, hidden, batch.targets, batch.completion_positions, settings.temperature,
+                     &entropy);  // [b, L]
+  LossInputs inputs;
+  inputs.logprobs = logprobs;
+  inputs.old_logprobs = use_rollout_logprobs
+                            ? scatter_completion_values(sequences, batch, &TrainingSequence::old_logprobs)
+                            : logprobs.detach();
+  if (settings.loss.beta > 0) {
+    inputs.ref_logprobs = scatter_completion_values(sequences, batch, &TrainingSequence::ref_logprobs);
+  }
+  inputs.advantages = batch.advantages;
+  inputs.mask = batch.loss_mask;
+  LossOutput out = grpo_loss(inputs, settings.loss, totals);
+  const double loss = out.loss.item<double>();
+  if (!std::isfinite(loss)) {
+    fail(
+        "step {}: the loss is {} (not finite); stopping without writing a checkpoint (the last one is "
+        "intact). Lower learning_rate or check the rewards",
+        step + 1, loss);
+  }
+  out.loss.backward();
+  sums.masked_tokens += out.masked_tokens;
+  sums.kl += out.kl_sum;
+  sums.clip_low += out.clipped_low_sum;
+  sums.clip_high += out.clipped_high_sum;
+  sums.entropy += (entropy * batch.loss_mask).sum().item<double>();
+  sums.entropy_tokens += batch.loss_mask.sum().item<double>();
+  sums.tokens_trained += batch.attention_mask.sum().item<int64_t>();
+  return loss;
+}
+
+// Clips the accumulated gradient and steps the optimiser; returns the norm before clipping.
+double clip_and_step(TransformerImpl& policy, torch::optim::Optimizer& optimizer, double max_grad_norm,
+                     int64_t step) {
+  const double max_norm = max_grad_norm > 0 ? max_grad_norm : std::numeric_limits<double>::infinity();
+  const double grad_norm = torch::nn::utils::clip_grad_norm_(policy.parameters(), max_norm);
+  if (!std::isfinite(grad_norm)) {
+    fail(
+        "step {}: the gradient norm is {} (not finite); stopping without writing a checkpoint. Lower "
+        "learning_rate",
+        step + 1, grad_norm);
+  }
+  optimizer.step();
+  return grad_norm;
+}
+
+PolicyUpdateMetrics metrics_from(const UpdateSums& sums) {
+  auto per_token = [&](double sum) { return sums.masked_tokens > 0 ? sum / sums.masked_tokens : 0.0; };
+  const double steps = static_cast<double>(std::max<int64_t>(1, sums.optimizer_steps));
+  PolicyUpdateMetrics metrics;
+  metrics.loss = sums.loss / steps;
+  metrics.kl = per_token(sums.kl);
+  metrics.entropy = sums.entropy_tokens > 0 ? sums.entropy / sums.entropy_tokens : 0.0;
+  metrics.clip_low = per_token(sums.clip_low);
+  metrics.clip_high = per_token(sums.clip_high);
+  metrics.grad_norm = sums.grad_norm / steps;
+  metrics.optimizer_steps = sums.optimizer_steps;
+  metrics.tokens_trained = sums.tokens_trained;
+  return metrics;
+}
+
+}  // namespace
+
+nlohmann::json PolicyUpdateMetrics::to_json() const {
+  return {{"loss", loss},
+          {metric::kKl, kl},
+          {metric::kEntropy, entropy},
+          {metric::kClipLowMean, clip_low},
+          {metric::kClipHighMean, clip_high},
+          {metric::kClipRegionMean, clip_low + clip_high},
+          {metric::kGradNorm, grad_norm},
+          {metric::kTokensTrained, tokens_trained}};
+}
+
+PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimizer& optimizer,
+                                  std::vector<TrainingSequence>& sequences,
+                                  const PolicyUpdateSettings& settings, int64_t step,
+                                  bool use_rollout_logprobs, const MinibatchObserver& observer) {
+  policy.train();
+  std::vector<size_t> order(sequences.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const size_t minibatch_count = static_cast<size_t>(settings.num_minibatches);
+  UpdateSums sums;
+  for (int64_t pass = 0; pass < settings.num_iterations; ++pass) {
+    for (size_t m = 0; m < minibatch_count; ++m) {
+      const size_t first = order.size() * m / minibatch_count,
+                   last = order.size() * (m + 1) / minibatch_count;
+      const std::vector<size_t> minibatch(order.begin() + first, order.begin() + last);
+      const auto micro_batches = split_by_token_budget(sequences, minibatch, settings.micro_batch_tokens);
+      const MinibatchTotals totals = minibatch_totals(sequences, minibatch, micro_batches.size());
+      optimizer.zero_grad();
+      double minibatch_loss = 0;
+      for (const auto& rows : micro_batches) {
+        minibatch_loss +=
+            micro_batch_step(policy, sequences, rows, settings, totals, step, use_rollout_logprobs, sums);
+      }
+      if (observer) observer({pass, static_cast<int64_t>(m), &minibatch, minibatch_loss});
+      sums.grad_norm += clip_and_step(policy, optimizer, settings.max_grad_norm, step);
+      sums.loss += minibatch_loss;
+      ++sums.optimizer_steps;
+    }
+  }
+  optimizer.zero_grad();
+  policy.eval();
+  return metrics_from(sums);
+}
+
+void compute_completion_logprobs(TransformerImpl& model, std::vector<TrainingSequence>& sequences,
+                                 int64_t micro_batch_tokens, double temperature,
+                                 std::vector<float> TrainingSequence::*field) {
+  c10::InferenceMode inference;
+  std::vector<size_t> rows(sequences.size());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
+  for (const auto& micro_rows : split_by_token_budget(sequences, rows, micro_batch_tokens)) {
+    MicroBatch batch = make_micro_batch(sequences, micro_rows, model.device());
+    auto hidden = model.hidden_states(batch.input_ids, batch.positions, batch.attention_mask);  // [b, L, D]
+    auto logprobs =
+        token_logprobs(model, hidden, batch.targets, batch.completion_positions, temperature);  // [b, L]
+    gather_completion_values(sequences, batch, logprobs, field);
+  }
+}
+
+}  // namespace grpo

@@ -1,0 +1,78 @@
+// The policy update of one GRPO step, as the algorithm reads:
+//
+//   for pass in 1 .. mu (num_iterations):
+//     cut the step's sequences into num_minibatches minibatches
+//     for each minibatch:                                      (one optimiser step)
+//       for each micro-batch (a token budget, for memory):   forward, loss share, backward (gradients add up)
+//       clip the gradient norm; AdamW step
+//
+// The loss of a minibatch does not depend on how it is split into micro-batches (see grpo_loss.h).
+// scripts/reference/policy_update.py is the independent PyTorch reference of this whole function.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "model/transformer.h"
+#include "trainer/grpo_loss.h"
+#include "trainer/training_batch.h"
+
+namespace torch::optim {
+class Optimizer;
+}
+
+namespace grpo {
+
+struct PolicyUpdateSettings {
+  LossSettings loss;
+  double temperature = 1.0;           // log-probs are log_softmax(logits / T): the rollout's distribution
+  int64_t num_iterations = 1;         // mu: passes over the sequences
+  int64_t num_minibatches = 1;        // optimiser steps per pass
+  int64_t micro_batch_tokens = 8192;  // padded tokens per forward/backward (0 = the whole minibatch at once)
+  double max_grad_norm = 1.0;         // 0 = no clipping
+};
+
+// Sums and means over one update (all passes and minibatches).
+struct PolicyUpdateMetrics {
+  double loss = 0;       // mean minibatch loss over the optimiser steps
+  double kl = 0;         // per masked token
+  double entropy = 0;    // per masked token
+  double clip_low = 0;   // share of masked tokens clipped below (A < 0)
+  double clip_high = 0;  // share of masked tokens clipped above (A > 0)
+  double grad_norm = 0;  // mean over the optimiser steps, before clipping
+  int64_t optimizer_steps = 0;
+  int64_t tokens_trained = 0;      // real (unpadded) tokens through forward and backward
+  nlohmann::json to_json() const;  // metrics.jsonl keys
+};
+
+// What an observer sees once per optimiser step: the minibatch's gradients are accumulated in the parameters'
+// .grad() and not yet clipped.
+struct MinibatchReport {
+  int64_t pass = 0;
+  int64_t minibatch = 0;
+  const std::vector<size_t>* rows = nullptr;  // the sequences of this minibatch
+  double loss = 0;                            // the minibatch's loss
+};
+using MinibatchObserver = std::function<void(const MinibatchReport&)>;
+
+// Runs the update on `sequences` (advantages set; old_logprobs when use_rollout_logprobs; ref_logprobs when
+// loss.beta > 0). With use_rollout_logprobs false (mu = 1 and one minibatch: the sampling policy is the
+// current one) the old log-probs are the current ones, detached: ratio 1, gradient intact. `step` only names
+// the step in errors (a non-finite loss or gradient stops the run). Leaves the policy in eval mode with no
+// gradients.
+PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimizer& optimizer,
+                                  std::vector<TrainingSequence>& sequences,
+                                  const PolicyUpdateSettings& settings, int64_t step,
+                                  bool use_rollout_logprobs, const MinibatchObserver& observer = {});
+
+// Log-probs of every sequence's completion tokens under `model` at `temperature` (no gradient), computed in
+// micro-batches of `micro_batch_tokens` and stored into each sequence's `field` (e.g.
+// &TrainingSequence::ref_logprobs).
+void compute_completion_logprobs(TransformerImpl& model, std::vector<TrainingSequence>& sequences,
+                                 int64_t micro_batch_tokens, double temperature,
+                                 std::vector<float> TrainingSequence::*field);
+
+}  // namespace grpo
