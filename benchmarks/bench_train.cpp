@@ -200,8 +200,7 @@ UpdateRun run_updates(grpo::Transformer& model, const std::vector<grpo::Training
                       const torch::Device& device) {
   auto optimizer = grpo::make_adamw(*model, {1e-6, 0.9, 0.999, 1e-8, 0.0});
   const grpo::LossSettings settings;
-  grpo::MinibatchTotals totals{static_cast<double>(sequences.size()), 0.0,
-                               static_cast<double>(micro_batches.size())};
+  grpo::MinibatchTotals totals{static_cast<double>(sequences.size()), 0.0};
   for (const auto& s : sequences) totals.completion_tokens += static_cast<double>(s.completion_ids.size());
 
   UpdateRun run;

@@ -47,8 +47,6 @@ LossOutput grpo_loss(const LossInputs& in, const LossSettings& settings, const M
       out.loss = ((per_token * mask).sum(1) / tokens_per_sequence).sum() / totals.sequences;
       break;
     case LossType::kBnpo:
-      out.loss = (per_token * mask).sum() / mask.sum().clamp_min(1.0) / totals.micro_batches;
-      break;
     case LossType::kDapo:
       out.loss = (per_token * mask).sum() / std::max(1.0, totals.completion_tokens);
       break;

@@ -7,8 +7,8 @@
 //
 // Aggregation (`loss_type`), m = completion mask, over the whole minibatch even when it is split into micro-batches:
 //   grpo     sum over sequences of (sum_t m L / sum_t m), divided by the minibatch's sequences
-//   bnpo     sum m L / sum m within each micro-batch, divided by the number of micro-batches
-//   dapo     sum m L / the minibatch's completion tokens
+//   bnpo     sum m L / the minibatch's completion tokens
+//   dapo     the same (TRL's bnpo normalises by each process's tokens, its dapo by all processes': one process here)
 //   dr_grpo  sum m L / (the minibatch's sequences x max_completion_length)
 // So the micro-batch losses add up to the minibatch loss, and their gradients to its gradient.
 #pragma once
@@ -36,8 +36,7 @@ struct LossSettings {
 // Totals over the minibatch a micro-batch belongs to.
 struct MinibatchTotals {
   double sequences = 0;
-  double completion_tokens = 0;
-  double micro_batches = 1;
+  double completion_tokens = 0;  // of the sequences not masked out of the loss
 };
 
 struct LossInputs {

@@ -222,6 +222,7 @@ json GrpoTrainer::update_policy(std::vector<TrainingSequence>& sequences, bool u
   settings.num_minibatches = config_.num_minibatches;
   settings.micro_batch_tokens = config_.micro_batch_tokens;
   settings.max_grad_norm = config_.max_grad_norm;
+  settings.shuffle_seed = config_.seed;
   auto update = grpo::update_policy(*policy_, *optimizer_, sequences, settings, step_, use_rollout_logprobs);
   json metrics = update.to_json();
   metrics[metric::kLearningRate] = lr;

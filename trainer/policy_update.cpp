@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 #include "core/error.h"
 #include "logs/metric_names.h"
@@ -23,10 +24,9 @@ struct UpdateSums {
 
 // The totals the loss normalises by: the whole minibatch's, whatever its micro-batch split.
 MinibatchTotals minibatch_totals(const std::vector<TrainingSequence>& sequences,
-                                 const std::vector<size_t>& rows, size_t micro_batch_count) {
+                                 const std::vector<size_t>& rows) {
   MinibatchTotals totals;
   totals.sequences = static_cast<double>(rows.size());
-  totals.micro_batches = static_cast<double>(micro_batch_count);
   for (size_t row : rows) {
     if (!sequences[row].loss_masked)
       totals.completion_tokens += static_cast<double>(sequences[row].completion_ids.size());
@@ -42,9 +42,8 @@ double micro_batch_step(TransformerImpl& policy, const std::vector<TrainingSeque
   MicroBatch batch = make_micro_batch(sequences, rows, policy.device());
   auto hidden = policy.hidden_states(batch.input_ids, batch.positions, batch.attention_mask);  // [b, L, D]
   torch::Tensor entropy;                                                                       // [b, L]
-  auto logprobs =
-      token_logprobs(policy, hidden, batch.targets, batch.completion_positions, settings.temperature,
-                     &entropy);  // [b, L]
+  auto logprobs = token_logprobs(policy, hidden, batch.targets, batch.completion_positions,
+                                 settings.temperature, &entropy);  // [b, L]
   LossInputs inputs;
   inputs.logprobs = logprobs;
   inputs.old_logprobs = use_rollout_logprobs
@@ -104,7 +103,34 @@ PolicyUpdateMetrics metrics_from(const UpdateSums& sums) {
   return metrics;
 }
 
+uint64_t splitmix64(uint64_t& state) {
+  state += 0x9E3779B97F4A7C15ull;
+  uint64_t z = state;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// Shuffled with several minibatches; with one, the order changes nothing but the micro-batches: rollout
+// order.
+std::vector<size_t> pass_order(size_t count, const PolicyUpdateSettings& settings, int64_t step,
+                               int64_t pass) {
+  if (settings.num_minibatches > 1) return minibatch_order(count, settings.shuffle_seed, step, pass);
+  std::vector<size_t> order(count);
+  std::iota(order.begin(), order.end(), size_t{0});
+  return order;
+}
+
 }  // namespace
+
+std::vector<size_t> minibatch_order(size_t count, uint64_t seed, int64_t step, int64_t pass) {
+  std::vector<size_t> order(count);
+  std::iota(order.begin(), order.end(), size_t{0});
+  uint64_t state = seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(step) * 0xD1B54A32D192ED03ull +
+                   static_cast<uint64_t>(pass);
+  for (size_t i = count; i-- > 1;) std::swap(order[i], order[splitmix64(state) % (i + 1)]);
+  return order;
+}
 
 nlohmann::json PolicyUpdateMetrics::to_json() const {
   return {{"loss", loss},
@@ -122,17 +148,16 @@ PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimiz
                                   const PolicyUpdateSettings& settings, int64_t step,
                                   bool use_rollout_logprobs, const MinibatchObserver& observer) {
   policy.train();
-  std::vector<size_t> order(sequences.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   const size_t minibatch_count = static_cast<size_t>(settings.num_minibatches);
   UpdateSums sums;
   for (int64_t pass = 0; pass < settings.num_iterations; ++pass) {
+    const auto order = pass_order(sequences.size(), settings, step, pass);
     for (size_t m = 0; m < minibatch_count; ++m) {
       const size_t first = order.size() * m / minibatch_count,
                    last = order.size() * (m + 1) / minibatch_count;
       const std::vector<size_t> minibatch(order.begin() + first, order.begin() + last);
       const auto micro_batches = split_by_token_budget(sequences, minibatch, settings.micro_batch_tokens);
-      const MinibatchTotals totals = minibatch_totals(sequences, minibatch, micro_batches.size());
+      const MinibatchTotals totals = minibatch_totals(sequences, minibatch);
       optimizer.zero_grad();
       double minibatch_loss = 0;
       for (const auto& rows : micro_batches) {

@@ -1,7 +1,7 @@
 // The policy update of one GRPO step, as the algorithm reads:
 //
 //   for pass in 1 .. mu (num_iterations):
-//     cut the step's sequences into num_minibatches minibatches
+//     shuffle the step's sequences (with several minibatches) and cut them into num_minibatches minibatches
 //     for each minibatch:                                      (one optimiser step)
 //       for each micro-batch (a token budget, for memory):   forward, loss share, backward (gradients add up)
 //       clip the gradient norm; AdamW step
@@ -33,6 +33,7 @@ struct PolicyUpdateSettings {
   int64_t num_minibatches = 1;        // optimiser steps per pass
   int64_t micro_batch_tokens = 8192;  // padded tokens per forward/backward (0 = the whole minibatch at once)
   double max_grad_norm = 1.0;         // 0 = no clipping
+  uint64_t shuffle_seed = 1;  // the minibatch order of each pass comes from (shuffle_seed, step, pass)
 };
 
 // Sums and means over one update (all passes and minibatches).
@@ -67,6 +68,12 @@ PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimiz
                                   std::vector<TrainingSequence>& sequences,
                                   const PolicyUpdateSettings& settings, int64_t step,
                                   bool use_rollout_logprobs, const MinibatchObserver& observer = {});
+
+// The order of `count` sequences in pass `pass` of step `step`: a Fisher-Yates shuffle (from the last index
+// down, j = next() % (i + 1)) drawing from splitmix64 started at seed * 0x9E3779B97F4A7C15 + step *
+// 0xD1B54A32D192ED03 + pass. It depends on nothing else, so a resumed run repeats it; the Python reference
+// reproduces it.
+std::vector<size_t> minibatch_order(size_t count, uint64_t seed, int64_t step, int64_t pass);
 
 // Log-probs of every sequence's completion tokens under `model` at `temperature` (no gradient), computed in
 // micro-batches of `micro_batch_tokens` and stored into each sequence's `field` (e.g.

@@ -32,7 +32,7 @@ struct Fixture {
   }
 };
 
-MinibatchTotals whole_batch() { return {2.0, 5.0, 1.0}; }
+MinibatchTotals whole_batch() { return {2.0, 5.0}; }
 
 double loss_of(LossType type, const LossInputs& in, LossSettings settings = {}) {
   settings.loss_type = type;
@@ -95,7 +95,7 @@ TEST(GrpoLoss, SequenceLevelRatioIsGspo) {
 
 TEST(GrpoLoss, MicroBatchesAddUpToTheMinibatch) {
   Fixture f;
-  for (LossType type : {LossType::kGrpo, LossType::kDapo, LossType::kDrGrpo}) {
+  for (LossType type : {LossType::kGrpo, LossType::kBnpo, LossType::kDapo, LossType::kDrGrpo}) {
     LossSettings settings;
     settings.loss_type = type;
     settings.max_completion_length = 4;
@@ -108,7 +108,7 @@ TEST(GrpoLoss, MicroBatchesAddUpToTheMinibatch) {
       part.old_logprobs = in.old_logprobs.narrow(0, row, 1);
       part.advantages = in.advantages.narrow(0, row, 1);
       part.mask = in.mask.narrow(0, row, 1);
-      parts += grpo_loss(part, settings, {2.0, 5.0, 2.0}).loss.item<double>();
+      parts += grpo_loss(part, settings, whole_batch()).loss.item<double>();
     }
     EXPECT_NEAR(parts, whole, 1e-12) << static_cast<int>(type);
   }
