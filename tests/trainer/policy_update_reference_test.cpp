@@ -46,8 +46,8 @@ std::vector<Case> all_cases() {
         for (int64_t minibatches : {1, 2}) {
           for (double beta : {0.0, 0.04}) {
             for (int64_t micro : {0, 24}) {
-              std::string name = fmt::format("{}_{}_mu{}_mb{}_beta{}_{}", loss_type, level, mu, minibatches,
-                                             beta, micro > 0 ? "micro" : "whole");
+              std::string name =
+                  fmt::format("{}_{}_mu{}_mb{}_beta{}", loss_type, level, mu, minibatches, beta);
               cases.push_back({name, loss_type, level, mu, minibatches, beta, micro});
             }
           }
@@ -159,18 +159,26 @@ TEST(PolicyUpdateReference, EveryCaseMatchesThePyTorchReference) {
                                                        (dir / "input.json").string(),
                                                        (dir / "reference.safetensors").string()));
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  const auto reference = read_safetensors(dir / "reference.safetensors").tensors;
+  const auto reference_file = read_safetensors(dir / "reference.safetensors").tensors;
+  auto reference_of = [&](const std::string& key) {
+    auto found = reference_file.find(key);
+    if (found == reference_file.end()) {
+      throw std::runtime_error("the reference has no " + key + " (" + std::to_string(reference_file.size()) +
+                               " tensors, the first " + reference_file.begin()->first + ")");
+    }
+    return found->second;
+  };
 
   double worst_loss = 0, worst_gradient = 0, worst_weight = 0, largest_move = 0;
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name + (c.micro_batch_tokens > 0 ? " in micro-batches" : " in one micro-batch"));
     const TensorMap ours = run_case(c, dir / "model");
-    const auto& reference_losses = reference.at(c.name + "/loss");
+    const auto reference_losses = reference_of(c.name + "/loss");
     ASSERT_EQ(reference_losses.numel(), ours.at("loss").numel()) << "optimiser steps";
     worst_loss = std::max(worst_loss, (ours.at("loss") - reference_losses).abs().max().item<double>());
     for (const auto& [key, tensor] : ours) {
       if (key == "loss") continue;
-      const auto& expected = reference.at(c.name + "/" + key);
+      const auto expected = reference_of(c.name + "/" + key);
       const double difference = (tensor.to(torch::kDouble) - expected).abs().max().item<double>();
       EXPECT_LT(difference, kTolerance) << key;
       if (key.rfind("final/", 0) != 0) {
