@@ -2,8 +2,8 @@
 // float64), llm.c style: for every loss type x importance level x mu in {1, 2} x minibatches in {1, 2} x beta
 // in {0, 0.04} (with a reference model reset to the policy after each update: ref_model_sync_steps = 1) x one
 // or several micro-batches, two successive updates from the same weights; every optimiser step's loss and the
-// gradient of every parameter (before clipping), and every weight at the end, agree to 1e-5. One Python run
-// computes the 64 distinct cases.
+// gradient of every parameter (before clipping) agree to 1e-5, and every weight at the end to 1e-4 (see
+// kWeightTolerance). One Python run computes the 64 distinct cases.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -25,7 +25,11 @@ namespace {
 using nlohmann::json;
 
 constexpr int64_t kUpdates = 2;
-constexpr double kTolerance = 1e-5;
+constexpr double kTolerance = 1e-5;  // losses and gradients
+// Final weights: AdamW divides each update by the gradient's own running size, so a weight whose gradient is
+// near zero moves by up to lr on float32 rounding alone (seen: 4.7e-5 on one element while every gradient
+// agreed to 1.3e-6). 5% of the learning rate, against weights that move by ~1e-2.
+constexpr double kWeightTolerance = 1e-4;
 const AdamWSettings kAdamW{2e-3, 0.9, 0.999, 1e-8, 0.1};
 constexpr double kMaxGradNorm = 0.6;
 constexpr uint64_t kSeed = 17;
@@ -180,8 +184,9 @@ TEST(PolicyUpdateReference, EveryCaseMatchesThePyTorchReference) {
       if (key == "loss") continue;
       const auto expected = reference_of(c.name + "/" + key);
       const double difference = (tensor.to(torch::kDouble) - expected).abs().max().item<double>();
-      EXPECT_LT(difference, kTolerance) << key;
-      if (key.rfind("final/", 0) != 0) {
+      const bool weight = key.rfind("final/", 0) == 0;
+      EXPECT_LT(difference, weight ? kWeightTolerance : kTolerance) << key;
+      if (!weight) {
         worst_gradient = std::max(worst_gradient, difference);
       } else {
         worst_weight = std::max(worst_weight, difference);
