@@ -4,8 +4,8 @@
 
 namespace grpo::app {
 
-void add_reward_options(CLI::App& command, const RewardOptionValues& values, const std::string& default_rewards,
-                        const std::string& group) {
+void add_reward_options(CLI::App& command, const RewardOptionValues& values,
+                        const std::string& default_rewards, const std::string& group) {
   register_task_rewards();
   std::string names;
   for (const std::string& name : known_reward_names()) names += (names.empty() ? "" : ", ") + name;

@@ -22,8 +22,8 @@ struct RewardOptionValues {
 // --reward, --reward-weights, --reward-timeout, --reward-failure, --reward-default-score. `default_rewards`
 // says what is used when --reward is not given; `group` is their heading in --help. Registers the task
 // verifiers, so that every command knows them.
-void add_reward_options(CLI::App& command, const RewardOptionValues& values, const std::string& default_rewards,
-                        const std::string& group = "Options");
+void add_reward_options(CLI::App& command, const RewardOptionValues& values,
+                        const std::string& default_rewards, const std::string& group = "Options");
 
 // The --reward values as single specs: "accuracy,format" -> {accuracy, format} (split_reward_list: a "cmd:"
 // spec runs to the end of its value).

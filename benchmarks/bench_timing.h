@@ -79,9 +79,9 @@ inline ResidentSet resident_set() {
 }
 
 // Resets the peak resident set (VmHWM, which getrusage's ru_maxrss also reads) to the current one, by writing
-// "5" to /proc/self/clear_refs (Linux >= 4.0). True when it took effect: the peak then reads no higher than the
-// resident set, give or take 1% + 1 MiB (the kernel sets the peak from its per-CPU, approximate, RSS counters,
-// while VmRSS is their exact sum).
+// "5" to /proc/self/clear_refs (Linux >= 4.0). True when it took effect: the peak then reads no higher than
+// the resident set, give or take 1% + 1 MiB (the kernel sets the peak from its per-CPU, approximate, RSS
+// counters, while VmRSS is their exact sum).
 inline bool reset_resident_peak() {
   {
     std::ofstream clear_refs("/proc/self/clear_refs");

@@ -7,8 +7,8 @@ namespace grpo::logs::metric {
 
 // metrics.jsonl: one object per training step.
 inline constexpr const char* kStep = "step";
-inline constexpr const char* kReward = "reward";           // mean total reward over the step's completions
-inline constexpr const char* kRewardStd = "reward_std";    // TRL's: mean over groups of the group's reward std
+inline constexpr const char* kReward = "reward";         // mean total reward over the step's completions
+inline constexpr const char* kRewardStd = "reward_std";  // TRL's: mean over groups of the group's reward std
 inline constexpr const char* kRewardBatchStd = "reward_batch_std";  // std of all the step's total rewards
 inline constexpr const char* kAccuracy = "accuracy";       // share of completions whose final answer is right
 inline constexpr const char* kFormatRate = "format_rate";  // share in the required <think>/<answer> shape

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/error.h"
-#include "model/device.h"
 #include "core/strings.h"
+#include "model/device.h"
 #include "model/safetensors.h"
 #include "model/tensor_layout.h"
 

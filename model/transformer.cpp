@@ -7,8 +7,8 @@
 #include <limits>
 
 #include "core/error.h"
-#include "model/rope.h"
 #include "core/strings.h"
+#include "model/rope.h"
 
 namespace grpo {
 

@@ -1,4 +1,5 @@
-// What the rollout engine is asked for (GenerationOptions) and what it returns (Completion, GenerationResult).
+// What the rollout engine is asked for (GenerationOptions) and what it returns (Completion,
+// GenerationResult).
 #pragma once
 
 #include <cstdint>
@@ -17,21 +18,21 @@ struct GenerationOptions {
   int64_t max_new_tokens = 256;  // the completion length limit (also bounded by the model's context)
   SamplingParams sampling;
   std::vector<std::string> stop_strings;  // e.g. "</answer>": the completion ends once its text contains one
-  bool stop_at_eos = true;                // the end-of-sequence token ends a completion (it is kept in token_ids)
+  bool stop_at_eos = true;    // the end-of-sequence token ends a completion (it is kept in token_ids)
   int64_t eos_token_id = -1;  // -1: the tokenizer's eos and the config's eos ids (extra_eos_token_ids too)
-  int64_t max_tokens_per_forward = 0;     // memory bound: tokens (rows x columns) per forward pass; 0 = no bound
-  uint64_t seed = 0;                      // completion (p, g) draws from its own generator seeded by (seed, p, g)
+  int64_t max_tokens_per_forward = 0;  // memory bound: tokens (rows x columns) per forward pass; 0 = no bound
+  uint64_t seed = 0;  // completion (p, g) draws from its own generator seeded by (seed, p, g)
   // Switches for benchmarks and tests; the defaults are the fast path.
   bool share_prompt_cache = true;  // prefill each prompt once and share its KV cache among its G samples
   bool use_kv_cache = true;        // false: recompute the whole sequence at every step
 };
 
 struct Completion {
-  int64_t prompt_index = 0;              // index into the prompts given to generate()
-  int64_t sample_index = 0;              // 0 .. G-1
-  std::vector<int64_t> token_ids;        // generated tokens (the eos token included when it ended the completion)
-  std::string text;                      // decoded text (eos excluded; cut right after a stop string)
-  std::vector<float> logprobs;           // per token: log_softmax(logits / T)[token]; see sampling_logprobs()
+  int64_t prompt_index = 0;        // index into the prompts given to generate()
+  int64_t sample_index = 0;        // 0 .. G-1
+  std::vector<int64_t> token_ids;  // generated tokens (the eos token included when it ended the completion)
+  std::string text;                // decoded text (eos excluded; cut right after a stop string)
+  std::vector<float> logprobs;     // per token: log_softmax(logits / T)[token]; see sampling_logprobs()
   FinishReason finish_reason = FinishReason::kLength;
   double seconds = 0.0;  // from the start of generate() to this completion's last token
 };

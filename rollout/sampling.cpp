@@ -29,7 +29,8 @@ torch::Tensor filter_logits(const torch::Tensor& logits, const SamplingParams& p
     auto sorted = scores.sort(-1, /*descending=*/true);
     auto sorted_scores = std::get<0>(sorted), order = std::get<1>(sorted);  // [B, V]
     auto sorted_probs = torch::softmax(sorted_scores, -1);
-    // A token is kept while the mass of the tokens strictly before it is below top_p (the first is always kept).
+    // A token is kept while the mass of the tokens strictly before it is below top_p (the first is always
+    // kept).
     auto mass_before = sorted_probs.cumsum(-1) - sorted_probs;
     auto sorted_remove = mass_before >= params.top_p;
     auto remove = torch::zeros_like(sorted_remove).scatter(-1, order, sorted_remove);
@@ -47,7 +48,8 @@ torch::Tensor sample_with_uniforms(const torch::Tensor& filtered_logits, const t
   auto probs = torch::softmax(filtered_logits, -1);  // [B, V]
   auto cdf = probs.cumsum(-1);                       // [B, V]
   // Scale by the last CDF entry so rounding never leaves u above the total mass.
-  auto targets = uniforms.to(cdf.device(), torch::kFloat32).unsqueeze(1) * cdf.narrow(-1, cdf.size(-1) - 1, 1);
+  auto targets =
+      uniforms.to(cdf.device(), torch::kFloat32).unsqueeze(1) * cdf.narrow(-1, cdf.size(-1) - 1, 1);
   auto tokens = (cdf <= targets).sum(-1);  // first index whose CDF exceeds u
   // A token of probability 0 is never chosen: step past zero-probability entries that share the CDF value.
   tokens = tokens.clamp_max(probs.size(-1) - 1);
@@ -56,7 +58,8 @@ torch::Tensor sample_with_uniforms(const torch::Tensor& filtered_logits, const t
   return torch::where(chosen_prob > 0, tokens, fallback).to(torch::kLong);
 }
 
-torch::Tensor sampling_logprobs(const torch::Tensor& logits, const torch::Tensor& tokens, double temperature) {
+torch::Tensor sampling_logprobs(const torch::Tensor& logits, const torch::Tensor& tokens,
+                                double temperature) {
   auto scores = logits.to(torch::kFloat32);
   if (temperature > 0.0 && temperature != 1.0) scores = scores / temperature;
   return torch::log_softmax(scores, -1).gather(1, tokens.unsqueeze(1)).squeeze(1);  // [B]

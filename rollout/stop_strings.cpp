@@ -4,11 +4,13 @@
 
 namespace grpo {
 
-StopStringMatcher::StopStringMatcher(std::vector<std::string> stop_strings) : stop_strings_(std::move(stop_strings)) {
+StopStringMatcher::StopStringMatcher(std::vector<std::string> stop_strings)
+    : stop_strings_(std::move(stop_strings)) {
   size_t longest = 0;
   for (const auto& stop : stop_strings_) longest = std::max(longest, stop.size());
-  // Every token decodes to at least one byte except byte-fallback pieces of a multi-byte character, which need at
-  // most four tokens per character: the window covers a stop string of `longest` bytes in the worst case.
+  // Every token decodes to at least one byte except byte-fallback pieces of a multi-byte character, which
+  // need at most four tokens per character: the window covers a stop string of `longest` bytes in the worst
+  // case.
   window_tokens_ = 4 * longest + 4;
 }
 

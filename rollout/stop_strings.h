@@ -1,5 +1,5 @@
-// StopStringMatcher: tells when a completion's text has reached a stop string (e.g. "</answer>"), decoding only a
-// window of its last tokens at each step, so the check costs the same at token 10 and token 10,000.
+// StopStringMatcher: tells when a completion's text has reached a stop string (e.g. "</answer>"), decoding
+// only a window of its last tokens at each step, so the check costs the same at token 10 and token 10,000.
 #pragma once
 
 #include <cstdint>

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git clang-format
   libtorch-dev libopenblas0-openmp libgloo-dev
   libsentencepiece-dev sentencepiece
   libonig-dev libicu-dev

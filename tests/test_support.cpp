@@ -17,8 +17,12 @@ namespace grpo::testing {
 
 namespace fs = std::filesystem;
 
-fs::path source_dir() { return GRPO_SOURCE_DIR; }
-fs::path binary_dir() { return GRPO_BINARY_DIR; }
+fs::path source_dir() {
+  return GRPO_SOURCE_DIR;
+}
+fs::path binary_dir() {
+  return GRPO_BINARY_DIR;
+}
 
 fs::path shared_data_dir() {
   if (const char* env = std::getenv("GRPO_SHARED_DATA")) return env;
@@ -27,7 +31,9 @@ fs::path shared_data_dir() {
   return {};
 }
 
-fs::path grpo_executable() { return binary_dir() / "grpo"; }
+fs::path grpo_executable() {
+  return binary_dir() / "grpo";
+}
 
 std::string python_with_torch() {
   static std::string cached = [] {

@@ -14,8 +14,8 @@ AdvantageScaling parse_advantage_scaling(const std::string& name) {
   fail("scale_rewards '{}' is not known: use group, batch or none", name);
 }
 
-Advantages compute_advantages(const std::vector<double>& rewards, int64_t group_size, AdvantageScaling scaling,
-                              double eps) {
+Advantages compute_advantages(const std::vector<double>& rewards, int64_t group_size,
+                              AdvantageScaling scaling, double eps) {
   if (group_size < 1) fail("group size must be >= 1, got {}", group_size);
   const size_t g = static_cast<size_t>(group_size);
   if (rewards.size() % g != 0) fail("{} rewards do not split into groups of {}", rewards.size(), group_size);

@@ -21,9 +21,9 @@ ImportanceLevel parse_importance_level(const std::string& name) {
 }
 
 LossOutput grpo_loss(const LossInputs& in, const LossSettings& settings, const MinibatchTotals& totals) {
-  const auto& mask = in.mask;                                     // [B, T]
-  auto log_ratio = in.logprobs - in.old_logprobs.detach();       // [B, T]
-  auto tokens_per_sequence = mask.sum(1).clamp_min(1.0);          // [B]
+  const auto& mask = in.mask;                               // [B, T]
+  auto log_ratio = in.logprobs - in.old_logprobs.detach();  // [B, T]
+  auto tokens_per_sequence = mask.sum(1).clamp_min(1.0);    // [B]
   if (settings.importance_level == ImportanceLevel::kSequence) {
     auto sequence_log_ratio = (log_ratio * mask).sum(1) / tokens_per_sequence;  // [B]
     log_ratio = sequence_log_ratio.unsqueeze(1).expand_as(mask);
@@ -51,8 +51,8 @@ LossOutput grpo_loss(const LossInputs& in, const LossSettings& settings, const M
       out.loss = (per_token * mask).sum() / std::max(1.0, totals.completion_tokens);
       break;
     case LossType::kDrGrpo:
-      out.loss = (per_token * mask).sum() /
-                 (totals.sequences * static_cast<double>(settings.max_completion_length));
+      out.loss =
+          (per_token * mask).sum() / (totals.sequences * static_cast<double>(settings.max_completion_length));
       break;
   }
 

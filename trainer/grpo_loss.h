@@ -1,15 +1,17 @@
-// The GRPO objective and its variants, per token, aggregated over a minibatch that may be split into micro-batches.
+// The GRPO objective and its variants, per token, aggregated over a minibatch that may be split into
+// micro-batches.
 //
 //   ratio      rho = exp(logp - old_logp)                       (token level)
 //              s_i = exp(mean_t(logp - old_logp))  per sequence (sequence level, GSPO)
 //   per token  L = -min(rho A, clip(rho, 1 - epsilon, 1 + epsilon_high) A) + beta * KL
 //   KL (k3)    exp(ref_logp - logp) - (ref_logp - logp) - 1      (only when beta > 0)
 //
-// Aggregation (`loss_type`), m = completion mask, over the whole minibatch even when it is split into micro-batches:
+// Aggregation (`loss_type`), m = completion mask, over the whole minibatch even when it is split into
+// micro-batches:
 //   grpo     sum over sequences of (sum_t m L / sum_t m), divided by the minibatch's sequences
 //   bnpo     sum m L / the minibatch's completion tokens
-//   dapo     the same (TRL's bnpo normalises by each process's tokens, its dapo by all processes': one process here)
-//   dr_grpo  sum m L / (the minibatch's sequences x max_completion_length)
+//   dapo     the same (TRL's bnpo normalises by each process's tokens, its dapo by all processes': one
+//   process here) dr_grpo  sum m L / (the minibatch's sequences x max_completion_length)
 // So the micro-batch losses add up to the minibatch loss, and their gradients to its gradient.
 #pragma once
 
@@ -27,9 +29,9 @@ ImportanceLevel parse_importance_level(const std::string& name);  // token | seq
 struct LossSettings {
   LossType loss_type = LossType::kDapo;
   ImportanceLevel importance_level = ImportanceLevel::kToken;
-  double epsilon = 0.2;        // epsilon_low
-  double epsilon_high = 0.2;   // DAPO's clip-higher uses 0.28
-  double beta = 0.0;           // KL coefficient; 0 = no reference model
+  double epsilon = 0.2;                 // epsilon_low
+  double epsilon_high = 0.2;            // DAPO's clip-higher uses 0.28
+  double beta = 0.0;                    // KL coefficient; 0 = no reference model
   int64_t max_completion_length = 256;  // dr_grpo's constant normaliser
 };
 
@@ -51,9 +53,9 @@ struct LossOutput {
   torch::Tensor loss;  // scalar: this micro-batch's share of the minibatch loss
   // Token statistics over the micro-batch's masked tokens (sums, so that micro-batches add up):
   double masked_tokens = 0;
-  double kl_sum = 0;           // sum of the k3 KL (0 when beta = 0)
-  double clipped_low_sum = 0;  // ratio < 1 - epsilon with A < 0
-  double clipped_high_sum = 0; // ratio > 1 + epsilon_high with A > 0
+  double kl_sum = 0;            // sum of the k3 KL (0 when beta = 0)
+  double clipped_low_sum = 0;   // ratio < 1 - epsilon with A < 0
+  double clipped_high_sum = 0;  // ratio > 1 + epsilon_high with A > 0
 };
 
 LossOutput grpo_loss(const LossInputs& inputs, const LossSettings& settings, const MinibatchTotals& totals);

@@ -31,14 +31,15 @@ namespace {
 RewardRoles reward_roles_of(const RewardSet& rewards, const std::string& accuracy_reward) {
   RewardRoles roles;
   for (size_t i = 0; i < rewards.names().size(); ++i) {
-    if (!accuracy_reward.empty() && rewards.names()[i] == accuracy_reward) roles.accuracy = static_cast<int>(i);
+    if (!accuracy_reward.empty() && rewards.names()[i] == accuracy_reward)
+      roles.accuracy = static_cast<int>(i);
     if (rewards.names()[i] == "format" && roles.format < 0) roles.format = static_cast<int>(i);
   }
   return roles;
 }
 
-// The sequences to learn from: each completion after its prompt, with its advantage and the rollout's log-probs
-// (the sampling policy's, same definition as the trainer's).
+// The sequences to learn from: each completion after its prompt, with its advantage and the rollout's
+// log-probs (the sampling policy's, same definition as the trainer's).
 std::vector<TrainingSequence> training_sequences(const std::vector<RolloutGroup>& groups,
                                                  const Advantages& advantages, bool mask_truncated) {
   std::vector<TrainingSequence> sequences;
@@ -101,8 +102,8 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
                     config_.override_options);
 
   for (const auto& note : data_.notes) fmt::print(stderr, "grpo: {}\n", note);
-  fmt::print(stderr, "grpo: model {} ({:.2f}M parameters) on {}; rewards: {}; run directory {}\n", config_.model,
-             static_cast<double>(policy_->config().parameter_count()) / 1e6, device_.str(),
+  fmt::print(stderr, "grpo: model {} ({:.2f}M parameters) on {}; rewards: {}; run directory {}\n",
+             config_.model, static_cast<double>(policy_->config().parameter_count()) / 1e6, device_.str(),
              fmt::join(rewards_.names(), ", "), config_.output_dir);
 }
 
@@ -141,11 +142,12 @@ void GrpoTrainer::train() {
 json GrpoTrainer::train_step() {
   const double step_start = now_seconds();
   const json cursor_before = data_.train->cursor();
-  // Until the update starts, a stop abandons the step: the questions go back to the stream, nothing is changed.
+  // Until the update starts, a stop abandons the step: the questions go back to the stream, nothing is
+  // changed.
   auto abandon = [&](const std::string& why) {
     data_.train->restore(cursor_before);
-    fmt::print(stderr, "grpo: step {} abandoned ({}); its questions will be asked again on resume\n", step_ + 1,
-               why);
+    fmt::print(stderr, "grpo: step {} abandoned ({}); its questions will be asked again on resume\n",
+               step_ + 1, why);
     return json(nullptr);
   };
   PhaseSeconds seconds;
@@ -169,7 +171,8 @@ json GrpoTrainer::train_step() {
       compute_advantages(totals, config_.num_generations, parse_advantage_scaling(config_.scale_rewards));
 
   // 3. Sequences to learn from, with the sampling policy's log-probs and the reference model's when beta > 0.
-  std::vector<TrainingSequence> sequences = training_sequences(groups, advantages, config_.mask_truncated_completions);
+  std::vector<TrainingSequence> sequences =
+      training_sequences(groups, advantages, config_.mask_truncated_completions);
   if (config_.beta > 0) {
     const double t0 = now_seconds();
     compute_reference_logprobs(sequences);

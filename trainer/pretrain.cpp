@@ -8,8 +8,8 @@
 #include <fstream>
 #include <numeric>
 
-#include "core/error.h"
 #include "core/clock.h"
+#include "core/error.h"
 #include "model/device.h"
 #include "model/model_dir.h"
 #include "model/tokenizer_files.h"
@@ -65,7 +65,8 @@ std::vector<int64_t> tokenize_corpus(const PretrainConfig& config, const Tokeniz
 
 PretrainResult pretrain(const PretrainConfig& config) {
   if (config.model.empty()) fail("pretrain: --model is required (make one with `grpo init DIR`)");
-  if (config.text_files.empty() && config.jsonl_files.empty()) fail("pretrain: give --text FILE or --data FILE.jsonl");
+  if (config.text_files.empty() && config.jsonl_files.empty())
+    fail("pretrain: give --text FILE or --data FILE.jsonl");
   if (config.seq_len < 2 || config.batch_size < 1 || config.max_steps < 1) {
     fail("pretrain: seq_len >= 2, batch_size >= 1 and max_steps >= 1 are needed");
   }
@@ -83,15 +84,18 @@ PretrainResult pretrain(const PretrainConfig& config) {
   const int64_t row_length = config.seq_len + 1;
   const int64_t row_count = static_cast<int64_t>(stream.size()) / row_length;
   if (row_count < 2) {
-    fail("pretrain: the corpus has {} tokens, fewer than two rows of {}: give more text or a smaller --seq-len",
-         stream.size(), row_length);
+    fail(
+        "pretrain: the corpus has {} tokens, fewer than two rows of {}: give more text or a smaller "
+        "--seq-len",
+        stream.size(), row_length);
   }
   auto rows = torch::from_blob(stream.data(), {row_count, row_length}, torch::kLong).clone();  // [R, T+1]
-  const int64_t eval_rows = std::min<int64_t>(row_count - 1, static_cast<int64_t>(row_count * config.eval_fraction));
+  const int64_t eval_rows =
+      std::min<int64_t>(row_count - 1, static_cast<int64_t>(row_count * config.eval_fraction));
   auto train_rows = rows.narrow(0, 0, row_count - eval_rows);
   auto held_out = rows.narrow(0, row_count - eval_rows, eval_rows);
-  fmt::print(stderr, "pretrain: {} tokens, {} training rows and {} held out of {} tokens each\n", stream.size(),
-             train_rows.size(0), eval_rows, row_length);
+  fmt::print(stderr, "pretrain: {} tokens, {} training rows and {} held out of {} tokens each\n",
+             stream.size(), train_rows.size(0), eval_rows, row_length);
 
   auto optimizer = make_adamw(*model, {config.learning_rate, 0.9, 0.95, 1e-8, config.weight_decay});
   LrSchedule schedule{config.learning_rate, config.warmup_steps, config.max_steps,
@@ -115,7 +119,8 @@ PretrainResult pretrain(const PretrainConfig& config) {
     double total = 0;
     int64_t batches = 0;
     for (int64_t first = 0; first < eval_rows; first += config.batch_size) {
-      total += loss_of(held_out.narrow(0, first, std::min(config.batch_size, eval_rows - first))).item<double>();
+      total +=
+          loss_of(held_out.narrow(0, first, std::min(config.batch_size, eval_rows - first))).item<double>();
       ++batches;
     }
     model->train();
@@ -136,16 +141,19 @@ PretrainResult pretrain(const PretrainConfig& config) {
       order = torch::randperm(train_rows.size(0), torch::kLong);
       cursor = 0;
     }
-    auto batch = train_rows.index_select(0, order.narrow(0, cursor, std::min(config.batch_size, order.size(0))));
+    auto batch =
+        train_rows.index_select(0, order.narrow(0, cursor, std::min(config.batch_size, order.size(0))));
     cursor += config.batch_size;
     const double lr = schedule.at(step);
     set_learning_rate(*optimizer, lr);
     optimizer->zero_grad();
     auto loss = loss_of(batch);
     double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value)) fail("pretrain: step {}: the loss is {}; lower --lr", step + 1, loss_value);
+    if (!std::isfinite(loss_value))
+      fail("pretrain: step {}: the loss is {}; lower --lr", step + 1, loss_value);
     loss.backward();
-    if (config.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.max_grad_norm);
+    if (config.max_grad_norm > 0)
+      torch::nn::utils::clip_grad_norm_(model->parameters(), config.max_grad_norm);
     optimizer->step();
     result.tokens_seen += batch.size(0) * steps_per_row;
     window_loss += loss_value;
@@ -153,15 +161,17 @@ PretrainResult pretrain(const PretrainConfig& config) {
     const bool last = step + 1 == config.max_steps;
     if ((step + 1) % config.log_steps == 0 || last) {
       double elapsed = now_seconds() - window_start;
-      double tokens_per_second = static_cast<double>(window_steps * config.batch_size * steps_per_row) / elapsed;
-      double eta = (now_seconds() - start) / static_cast<double>(step + 1) * static_cast<double>(config.max_steps - step - 1);
+      double tokens_per_second =
+          static_cast<double>(window_steps * config.batch_size * steps_per_row) / elapsed;
+      double eta = (now_seconds() - start) / static_cast<double>(step + 1) *
+                   static_cast<double>(config.max_steps - step - 1);
       std::string eval_text;
       if (config.eval_steps > 0 && ((step + 1) % config.eval_steps == 0 || last)) {
         eval_text = fmt::format(" | held-out {:.4f}", evaluate());
       }
       result.train_loss = window_loss / static_cast<double>(window_steps);
-      fmt::print(stderr, "pretrain step {}/{} | loss {:.4f}{} | lr {:.2e} | {:.0f} tok/s | ETA {:.0f}s\n", step + 1,
-                 config.max_steps, result.train_loss, eval_text, lr, tokens_per_second, eta);
+      fmt::print(stderr, "pretrain step {}/{} | loss {:.4f}{} | lr {:.2e} | {:.0f} tok/s | ETA {:.0f}s\n",
+                 step + 1, config.max_steps, result.train_loss, eval_text, lr, tokens_per_second, eta);
       window_loss = 0;
       window_steps = 0;
       window_start = now_seconds();

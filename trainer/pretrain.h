@@ -1,6 +1,7 @@
-// Pre-training by next-token prediction: a base model from plain text (or a JSONL field). Documents are wrapped in
-// bos/eos, concatenated into one token stream and cut into rows of seq_len + 1 tokens, with no document masking:
-// a row may start mid-document and hold several documents, so what the model learns applies in any context.
+// Pre-training by next-token prediction: a base model from plain text (or a JSONL field). Documents are
+// wrapped in bos/eos, concatenated into one token stream and cut into rows of seq_len + 1 tokens, with no
+// document masking: a row may start mid-document and hold several documents, so what the model learns applies
+// in any context.
 #pragma once
 
 #include <cstdint>

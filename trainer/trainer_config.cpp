@@ -11,22 +11,25 @@ void TrainerConfig::validate() const {
   if (model.empty()) fail("--model is required: a model directory (make one with `grpo init DIR`)");
   if (num_generations < 1) fail("num_generations must be >= 1, got {}", num_generations);
   if (num_generations == 1) {
-    fail("num_generations = 1: a group of one completion has advantage 0 with any scale_rewards ({}), so "
-         "training would do nothing; use -G 2 or more (8 is usual)",
-         scale_rewards);
+    fail(
+        "num_generations = 1: a group of one completion has advantage 0 with any scale_rewards ({}), so "
+        "training would do nothing; use -G 2 or more (8 is usual)",
+        scale_rewards);
   }
   if (questions_per_step < 1) fail("questions_per_step must be >= 1, got {}", questions_per_step);
   if (max_completion_length < 1) fail("max_completion_length must be >= 1, got {}", max_completion_length);
   if (!(temperature > 0)) {
-    fail("temperature must be > 0 for training, got {}: the policy is trained on its sampling distribution "
-         "softmax(logits / T), which greedy decoding does not have; use 1.0 (TRL's default) or e.g. 0.7",
-         temperature);
+    fail(
+        "temperature must be > 0 for training, got {}: the policy is trained on its sampling distribution "
+        "softmax(logits / T), which greedy decoding does not have; use 1.0 (TRL's default) or e.g. 0.7",
+        temperature);
   }
   if (max_prompt_length < 0) fail("max_prompt_length must be >= 0 (0 = no limit), got {}", max_prompt_length);
   if (!resume.empty() && overwrite) {
-    fail("--resume and --overwrite contradict each other: --resume continues the run in '{}', --overwrite "
-         "deletes it",
-         output_dir);
+    fail(
+        "--resume and --overwrite contradict each other: --resume continues the run in '{}', --overwrite "
+        "deletes it",
+        output_dir);
   }
   if (max_steps < 1) fail("max_steps must be >= 1, got {}", max_steps);
   if (!(learning_rate > 0)) fail("learning_rate must be > 0, got {}", learning_rate);

@@ -10,78 +10,78 @@ namespace grpo {
 
 struct TrainerConfig {
   // ---- model, data, prompts
-  std::string model;                       // model directory (config.json, weights, tokenizer.model)
-  std::string output_dir = "runs/grpo";    // the run directory: logs, checkpoints, config.toml
+  std::string model;                             // model directory (config.json, weights, tokenizer.model)
+  std::string output_dir = "runs/grpo";          // the run directory: logs, checkpoints, config.toml
   std::string train_data = "task:box_stacking";  // a data file or task:NAME
-  std::string eval_data;                   // a file or task:NAME; empty: held out of train_data
-  std::string difficulty;                  // for task sources
-  int64_t eval_size = 100;                 // eval problems (0 = no evaluation set)
+  std::string eval_data;                         // a file or task:NAME; empty: held out of train_data
+  std::string difficulty;                        // for task sources
+  int64_t eval_size = 100;                       // eval problems (0 = no evaluation set)
   std::string question_field, answer_field;
-  bool skip_bad_rows = false;              // skip malformed data rows (and count them) instead of stopping
-  std::string prompt_template = "r1";      // r1 | r1-think | plain | chatml | chat | a file
-  std::string prefill;                     // text forced at the start of every completion (e.g. "<think>")
+  bool skip_bad_rows = false;          // skip malformed data rows (and count them) instead of stopping
+  std::string prompt_template = "r1";  // r1 | r1-think | plain | chatml | chat | a file
+  std::string prefill;                 // text forced at the start of every completion (e.g. "<think>")
   // --template chat: the model's chat template with [system prompt,] the question as the user message
   std::string system_prompt;
   std::vector<std::string> chat_template_kwargs;  // key=value, e.g. enable_thinking=false
-  std::string assistant_prefix;            // ends the prompt (e.g. "<think>\n"); not part of the completion
-  int64_t max_prompt_length = 512;         // longer prompts lose their start, with a warning (0 = no limit)
+  std::string assistant_prefix;     // ends the prompt (e.g. "<think>\n"); not part of the completion
+  int64_t max_prompt_length = 512;  // longer prompts lose their start, with a warning (0 = no limit)
 
   // ---- rewards
-  std::vector<std::string> rewards;        // empty: the task's verifier (or accuracy) + format
-  std::vector<double> reward_weights;      // one per reward; empty = all 1
-  std::string accuracy_reward;             // which reward counts as "accuracy" in metrics (empty: the first)
-  double reward_timeout = 120;             // plugin and process rewards: seconds one batch may take
-  std::string reward_failure = "stop";     // stop | default: a failing plugin/process reward stops the run, or
-  double reward_default_score = 0.0;       //   gives its completions this score with a warning
+  std::vector<std::string> rewards;     // empty: the task's verifier (or accuracy) + format
+  std::vector<double> reward_weights;   // one per reward; empty = all 1
+  std::string accuracy_reward;          // which reward counts as "accuracy" in metrics (empty: the first)
+  double reward_timeout = 120;          // plugin and process rewards: seconds one batch may take
+  std::string reward_failure = "stop";  // stop | default: a failing plugin/process reward stops the run, or
+  double reward_default_score = 0.0;    //   gives its completions this score with a warning
 
   // ---- rollouts
-  int64_t num_generations = 8;             // G
-  int64_t questions_per_step = 16;         // questions per step (x G completions)
+  int64_t num_generations = 8;      // G
+  int64_t questions_per_step = 16;  // questions per step (x G completions)
   int64_t max_completion_length = 256;
   double temperature = 1.0;
   double top_p = 1.0;
   int64_t top_k = 0;
   double min_p = 0.0;
   std::vector<std::string> stop_strings = {"</answer>"};
-  int64_t max_tokens_per_forward = 0;      // rollout memory bound (0 = none)
+  int64_t max_tokens_per_forward = 0;  // rollout memory bound (0 = none)
 
   // ---- objective
-  std::string scale_rewards = "group";     // group | batch | none
-  std::string loss_type = "dapo";          // grpo | bnpo | dapo | dr_grpo
+  std::string scale_rewards = "group";              // group | batch | none
+  std::string loss_type = "dapo";                   // grpo | bnpo | dapo | dr_grpo
   std::string importance_sampling_level = "token";  // token | sequence (GSPO)
   double epsilon = 0.2;
-  double epsilon_high = 0.0;               // 0 = same as epsilon; DAPO: 0.28
-  double beta = 0.0;                       // KL coefficient; 0 loads no reference model
-  int64_t ref_model_sync_steps = 0;        // reset the reference to the policy every N steps (0 = never)
-  bool dynamic_sampling = false;           // drop groups whose rewards are all equal and refill (DAPO)
-  int64_t max_resample_rounds = 3;         // bound on the extra generation rounds of dynamic sampling
-  bool mask_truncated_completions = false; // completions cut by the length limit contribute no loss
+  double epsilon_high = 0.0;                // 0 = same as epsilon; DAPO: 0.28
+  double beta = 0.0;                        // KL coefficient; 0 loads no reference model
+  int64_t ref_model_sync_steps = 0;         // reset the reference to the policy every N steps (0 = never)
+  bool dynamic_sampling = false;            // drop groups whose rewards are all equal and refill (DAPO)
+  int64_t max_resample_rounds = 3;          // bound on the extra generation rounds of dynamic sampling
+  bool mask_truncated_completions = false;  // completions cut by the length limit contribute no loss
 
   // ---- optimisation
   double learning_rate = 1e-6;
   double adam_beta1 = 0.9;
   double adam_beta2 = 0.999;
-  double weight_decay = 0.0;               // not applied to norms and biases
+  double weight_decay = 0.0;  // not applied to norms and biases
   int64_t warmup_steps = 0;
   std::string lr_scheduler_type = "constant";  // constant | cosine | linear
   double min_lr_ratio = 0.0;
-  double max_grad_norm = 1.0;              // 0 = no clipping
-  int64_t num_iterations = 1;              // mu: passes over each batch of rollouts
-  int64_t num_minibatches = 1;             // optimiser steps per pass
-  int64_t micro_batch_tokens = 8192;       // token budget per forward/backward (gradient accumulation)
+  double max_grad_norm = 1.0;         // 0 = no clipping
+  int64_t num_iterations = 1;         // mu: passes over each batch of rollouts
+  int64_t num_minibatches = 1;        // optimiser steps per pass
+  int64_t micro_batch_tokens = 8192;  // token budget per forward/backward (gradient accumulation)
   int64_t max_steps = 100;
 
   // ---- evaluation, logging, checkpoints
-  int64_t eval_steps = 0;                  // evaluate every N steps (0 = only at the start and the end)
-  int64_t eval_k = 4;                      // samples per problem for mean accuracy / pass@k / maj@k
-  std::string eval_group_by;               // a row field for a per-value breakdown (e.g. num_ops)
-  int64_t save_steps = 50;                 // checkpoint every N steps (and at the end)
-  int64_t save_total_limit = 3;            // keep the last K checkpoints
-  int64_t log_completions = 0;             // completions logged per step (0 = all)
-  std::string resume;                      // "" = a new run; "latest" = the newest checkpoint in output_dir;
-                                           //   else a checkpoint directory to continue from
-  bool override_options = false;           // resume even when training options differ from the run's config
-  bool overwrite = false;                  // start afresh in an output_dir that holds a run (deleting it)
+  int64_t eval_steps = 0;         // evaluate every N steps (0 = only at the start and the end)
+  int64_t eval_k = 4;             // samples per problem for mean accuracy / pass@k / maj@k
+  std::string eval_group_by;      // a row field for a per-value breakdown (e.g. num_ops)
+  int64_t save_steps = 50;        // checkpoint every N steps (and at the end)
+  int64_t save_total_limit = 3;   // keep the last K checkpoints
+  int64_t log_completions = 0;    // completions logged per step (0 = all)
+  std::string resume;             // "" = a new run; "latest" = the newest checkpoint in output_dir;
+                                  //   else a checkpoint directory to continue from
+  bool override_options = false;  // resume even when training options differ from the run's config
+  bool overwrite = false;         // start afresh in an output_dir that holds a run (deleting it)
 
   // ---- set from the global options
   uint64_t seed = 1;

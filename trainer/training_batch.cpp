@@ -15,7 +15,8 @@ int64_t input_length(const TrainingSequence& s) {
 }  // namespace
 
 std::vector<std::vector<size_t>> split_by_token_budget(const std::vector<TrainingSequence>& sequences,
-                                                       const std::vector<size_t>& rows, int64_t token_budget) {
+                                                       const std::vector<size_t>& rows,
+                                                       int64_t token_budget) {
   std::vector<std::vector<size_t>> batches;
   std::vector<size_t> current;
   int64_t longest = 0;
@@ -47,7 +48,8 @@ MicroBatch make_micro_batch(const std::vector<TrainingSequence>& sequences, cons
   std::vector<float> loss(b * width, 0.0f), advantages(b);
   for (int64_t i = 0; i < b; ++i) {
     const auto& s = sequences[rows[i]];
-    if (s.prompt_ids.empty() || s.completion_ids.empty()) fail("a training sequence needs a prompt and a completion");
+    if (s.prompt_ids.empty() || s.completion_ids.empty())
+      fail("a training sequence needs a prompt and a completion");
     std::vector<int64_t> tokens = s.prompt_ids;
     tokens.insert(tokens.end(), s.completion_ids.begin(), s.completion_ids.end());
     const int64_t n = static_cast<int64_t>(tokens.size()), p = static_cast<int64_t>(s.prompt_ids.size());
@@ -76,7 +78,8 @@ MicroBatch make_micro_batch(const std::vector<TrainingSequence>& sequences, cons
   return batch;
 }
 
-torch::Tensor scatter_completion_values(const std::vector<TrainingSequence>& sequences, const MicroBatch& batch,
+torch::Tensor scatter_completion_values(const std::vector<TrainingSequence>& sequences,
+                                        const MicroBatch& batch,
                                         std::vector<float> TrainingSequence::*field) {
   const int64_t b = batch.input_ids.size(0), width = batch.input_ids.size(1);
   std::vector<float> values(b * width, 0.0f);
@@ -85,7 +88,8 @@ torch::Tensor scatter_completion_values(const std::vector<TrainingSequence>& seq
     const auto& source = s.*field;
     if (source.size() != s.completion_ids.size()) fail("internal: per-token values missing for a sequence");
     const int64_t p = static_cast<int64_t>(s.prompt_ids.size());
-    for (size_t j = 0; j < source.size(); ++j) values[i * width + p - 1 + static_cast<int64_t>(j)] = source[j];
+    for (size_t j = 0; j < source.size(); ++j)
+      values[i * width + p - 1 + static_cast<int64_t>(j)] = source[j];
   }
   return torch::tensor(values).view({b, width}).to(batch.input_ids.device());
 }

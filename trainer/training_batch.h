@@ -1,7 +1,8 @@
-// From scored completions to padded tensors the policy update runs on, split into micro-batches by a token budget.
+// From scored completions to padded tensors the policy update runs on, split into micro-batches by a token
+// budget.
 //
-// Each row is prompt + completion, right-padded: input = tokens[0 .. n-2], target = tokens[1 .. n-1]; the log-prob of
-// completion token j sits at position P - 1 + j (P = prompt length).
+// Each row is prompt + completion, right-padded: input = tokens[0 .. n-2], target = tokens[1 .. n-1]; the
+// log-prob of completion token j sits at position P - 1 + j (P = prompt length).
 #pragma once
 
 #include <torch/types.h>
@@ -15,9 +16,9 @@ struct TrainingSequence {
   std::vector<int64_t> prompt_ids;
   std::vector<int64_t> completion_ids;
   double advantage = 0.0;
-  bool loss_masked = false;          // contributes no loss (a truncated completion with masking on)
-  std::vector<float> old_logprobs;   // [C] the sampling policy's, when computed
-  std::vector<float> ref_logprobs;   // [C] the reference model's, when beta > 0
+  bool loss_masked = false;         // contributes no loss (a truncated completion with masking on)
+  std::vector<float> old_logprobs;  // [C] the sampling policy's, when computed
+  std::vector<float> ref_logprobs;  // [C] the reference model's, when beta > 0
 };
 
 struct MicroBatch {
@@ -32,8 +33,9 @@ struct MicroBatch {
   int64_t tokens() const { return input_ids.numel(); }
 };
 
-// Groups `rows` (in order) into micro-batches whose padded size (rows x longest row) stays within `token_budget`
-// (a single row longer than the budget gets a micro-batch of its own). token_budget <= 0: one micro-batch.
+// Groups `rows` (in order) into micro-batches whose padded size (rows x longest row) stays within
+// `token_budget` (a single row longer than the budget gets a micro-batch of its own). token_budget <= 0: one
+// micro-batch.
 std::vector<std::vector<size_t>> split_by_token_budget(const std::vector<TrainingSequence>& sequences,
                                                        const std::vector<size_t>& rows, int64_t token_budget);
 
@@ -41,10 +43,11 @@ MicroBatch make_micro_batch(const std::vector<TrainingSequence>& sequences, cons
                             const torch::Device& device);
 
 // Per-sequence values ([C] each) placed at their positions in a [b, L] tensor (0 elsewhere).
-torch::Tensor scatter_completion_values(const std::vector<TrainingSequence>& sequences, const MicroBatch& batch,
-                                        std::vector<float> TrainingSequence::*field);
+torch::Tensor scatter_completion_values(const std::vector<TrainingSequence>& sequences,
+                                        const MicroBatch& batch, std::vector<float> TrainingSequence::*field);
 
-// The inverse: row values of a [b, L] tensor at the completion positions, stored into each sequence's `field`.
+// The inverse: row values of a [b, L] tensor at the completion positions, stored into each sequence's
+// `field`.
 void gather_completion_values(std::vector<TrainingSequence>& sequences, const MicroBatch& batch,
                               const torch::Tensor& values, std::vector<float> TrainingSequence::*field);
 

@@ -108,7 +108,8 @@ TEST(HuggingFaceTokenizer, RealDirectoriesUseTheirTokenizerConfig) {
   const auto deepseek = load_tokenizer(data / "tokenizers" / "deepseek_v3");
   const auto bare = load_tokenizer(data / "tokenizers" / "deepseek_v3" / "tokenizer.json");
   EXPECT_EQ(deepseek->bos_id(), 0);
-  EXPECT_EQ(deepseek->encode_with_special_tokens("Hi"), (std::vector<int64_t>{0, bare->encode("Hi").front()}));
+  EXPECT_EQ(deepseek->encode_with_special_tokens("Hi"),
+            (std::vector<int64_t>{0, bare->encode("Hi").front()}));
   EXPECT_EQ(bare->encode_with_special_tokens("Hi"), bare->encode("Hi"));
 }
 

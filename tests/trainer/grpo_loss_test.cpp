@@ -1,5 +1,5 @@
-// The GRPO loss and advantages against values computed by hand on tiny tensors, a finite-difference gradient check,
-// and the mu = 1 policy-gradient identity.
+// The GRPO loss and advantages against values computed by hand on tiny tensors, a finite-difference gradient
+// check, and the mu = 1 policy-gradient identity.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -32,7 +32,9 @@ struct Fixture {
   }
 };
 
-MinibatchTotals whole_batch() { return {2.0, 5.0}; }
+MinibatchTotals whole_batch() {
+  return {2.0, 5.0};
+}
 
 double loss_of(LossType type, const LossInputs& in, LossSettings settings = {}) {
   settings.loss_type = type;
@@ -87,8 +89,8 @@ TEST(GrpoLoss, SequenceLevelRatioIsGspo) {
   settings.loss_type = LossType::kGrpo;
   settings.importance_level = ImportanceLevel::kSequence;
   auto out = grpo_loss(f.inputs(), settings, whole_batch());
-  double s0 = std::sqrt(1.5);                 // exp(mean(0, ln 1.5)) = 1.2247 -> clipped to 1.2 (A > 0)
-  double s1 = std::cbrt(0.5 * 1.1);           // 0.8193, inside the clip range
+  double s0 = std::sqrt(1.5);        // exp(mean(0, ln 1.5)) = 1.2247 -> clipped to 1.2 (A > 0)
+  double s1 = std::cbrt(0.5 * 1.1);  // 0.8193, inside the clip range
   ASSERT_GT(s0, 1.2);
   EXPECT_NEAR(out.loss.item<double>(), (-1.2 + s1) / 2, 1e-12);
 }
@@ -139,7 +141,8 @@ TEST(GrpoLoss, FiniteDifferenceGradientInDoublePrecision) {
           };
           double numeric = (value_at(h) - value_at(-h)) / (2 * h);
           EXPECT_NEAR(analytic[i][t].item<double>(), numeric, 1e-7)
-              << "loss " << static_cast<int>(type) << " level " << static_cast<int>(level) << " at " << i << "," << t;
+              << "loss " << static_cast<int>(type) << " level " << static_cast<int>(level) << " at " << i
+              << "," << t;
         }
       }
     }

@@ -1,4 +1,5 @@
-// completion_after_prefill restores the word-boundary space SentencePiece drops at the start of a decoded completion.
+// completion_after_prefill restores the word-boundary space SentencePiece drops at the start of a decoded
+// completion.
 #include <gtest/gtest.h>
 
 #include "test_support.h"
@@ -23,7 +24,8 @@ TEST(PromptEncoding, CompletionAfterPrefillKeepsTheWordBoundary) {
   auto inside = tokenizer->encode("thestack");
   std::vector<int64_t> tail(inside.begin() + 1, inside.end());
   if (!tail.empty() && tokenizer->id_to_piece(tail.front()).rfind("\xE2\x96\x81", 0) != 0) {
-    EXPECT_EQ(completion_after_prefill(*tokenizer, "x", tail, tokenizer->decode(tail)), "x" + tokenizer->decode(tail));
+    EXPECT_EQ(completion_after_prefill(*tokenizer, "x", tail, tokenizer->decode(tail)),
+              "x" + tokenizer->decode(tail));
   }
 }
 

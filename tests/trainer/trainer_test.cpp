@@ -1,6 +1,6 @@
-// The GRPO trainer end to end on a tiny model with a real tokenizer trained here: parameters change after a step
-// (and do not when every completion is truncated and masked), exact resume, a damaged checkpoint is refused, and
-// the mean reward rises on an easy reward within a few dozen steps.
+// The GRPO trainer end to end on a tiny model with a real tokenizer trained here: parameters change after a
+// step (and do not when every completion is truncated and masked), exact resume, a damaged checkpoint is
+// refused, and the mean reward rises on an easy reward within a few dozen steps.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -10,10 +10,10 @@
 #include "model/model_dir.h"
 #include "rewards/reward_registry.h"
 #include "test_support.h"
-#include "trainer/trainer_fixture.h"
 #include "tokenizer/train_sentencepiece.h"
 #include "trainer/checkpoint.h"
 #include "trainer/grpo_trainer.h"
+#include "trainer/trainer_fixture.h"
 
 namespace grpo {
 namespace {
@@ -61,7 +61,8 @@ TEST(GrpoTrainer, ParametersChangeAfterAStepButNotWhenEverythingIsMaskedOut) {
       auto after = snapshot(trainer.policy());
       for (const auto& [name, value] : before) EXPECT_TRUE(torch::equal(value, after[name])) << name;
     } else {
-      ADD_FAILURE() << "a completion ended before the 1-token limit: the masking check needs every one truncated";
+      ADD_FAILURE()
+          << "a completion ended before the 1-token limit: the masking check needs every one truncated";
     }
   }
 }
@@ -79,7 +80,10 @@ TEST(GrpoTrainer, ResumeContinuesExactly) {
 
   auto split_config = base_config(model, data, dir / "split");
   split_config.max_steps = 2;
-  { GrpoTrainer first_half(split_config, ""); first_half.train(); }
+  {
+    GrpoTrainer first_half(split_config, "");
+    first_half.train();
+  }
   split_config.max_steps = 4;
   split_config.resume = "latest";
   GrpoTrainer second_half(split_config, "");
@@ -99,7 +103,10 @@ TEST(GrpoTrainer, TruncatedCheckpointIsRefused) {
   auto data = make_data(dir);
   auto config = base_config(model, data, dir / "run");
   config.max_steps = 1;
-  { GrpoTrainer trainer(config, ""); trainer.train(); }
+  {
+    GrpoTrainer trainer(config, "");
+    trainer.train();
+  }
   auto checkpoint = latest_checkpoint(dir / "run");
   ASSERT_TRUE(checkpoint.has_value());
   EXPECT_NO_THROW(verify_checkpoint(*checkpoint));
@@ -129,7 +136,8 @@ TEST(GrpoTrainer, MeanRewardRisesOnAnEasyReward) {
   trainer.train();
   std::ifstream metrics(dir / "run" / "metrics.jsonl");
   std::vector<double> rewards;
-  for (std::string line; std::getline(metrics, line);) rewards.push_back(nlohmann::json::parse(line)["reward"]);
+  for (std::string line; std::getline(metrics, line);)
+    rewards.push_back(nlohmann::json::parse(line)["reward"]);
   ASSERT_EQ(rewards.size(), 30u);
   double first = (rewards[0] + rewards[1] + rewards[2] + rewards[3] + rewards[4]) / 5;
   double last = (rewards[25] + rewards[26] + rewards[27] + rewards[28] + rewards[29]) / 5;

@@ -39,10 +39,11 @@ std::vector<TrainingSequence> update_sequences(TransformerImpl& model) {
   auto token = [&] { return static_cast<int64_t>(3 + random() % 37); };
   const int64_t prompt_lengths[] = {4, 7};
   const int64_t completion_lengths[] = {3, 10, 6, 2, 9, 4, 10, 5};
-  // No advantage is 0: with beta > 0, a sequence without policy gradient leaves the weights only it touches with
-  // the KL term's gradient alone, which is 0 on the first step up to float32 rounding (the reference equals the
-  // policy); AdamW divides by the gradient's own size, so the C++ side moved those weights by ~0.1 lr on rounding
-  // noise where the float64 reference did not, and the cases with two minibatches differed by up to 4e-4.
+  // No advantage is 0: with beta > 0, a sequence without policy gradient leaves the weights only it touches
+  // with the KL term's gradient alone, which is 0 on the first step up to float32 rounding (the reference
+  // equals the policy); AdamW divides by the gradient's own size, so the C++ side moved those weights by ~0.1
+  // lr on rounding noise where the float64 reference did not, and the cases with two minibatches differed by
+  // up to 4e-4.
   const double advantages[] = {1.1, -0.6, 0.2, -0.5, 0.9, -1.3, 0.7, -0.3};
   std::vector<TrainingSequence> sequences;
   for (int64_t group = 0; group < 2; ++group) {
