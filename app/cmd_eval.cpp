@@ -14,6 +14,7 @@
 #include "app/chat_prompt_options.h"
 #include "app/command.h"
 #include "app/model_loading.h"
+#include "app/rollout_memory_options.h"
 #include "core/error.h"
 #include "datasets/dataset_loader.h"
 #include "datasets/prompt_template.h"
@@ -273,11 +274,7 @@ void add_eval_command(CLI::App& app, CommandContext& context) {
   auto* stop_option = command->add_option(
       "--stop", options.stop_strings,
       "Stop strings (repeatable; default: the model's own from training, else </answer>)");
-  command
-      ->add_option("--max-tokens-per-forward", options.max_tokens_per_forward,
-                   "Memory bound: tokens per forward pass (0: no bound)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_rollout_memory_options(*command, options.memory);
   command->add_option("--examples", options.num_examples, "Greedy completions to show")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

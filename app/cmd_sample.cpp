@@ -13,6 +13,7 @@
 #include "app/chat_prompt_options.h"
 #include "app/command.h"
 #include "app/model_loading.h"
+#include "app/rollout_memory_options.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "datasets/dataset_loader.h"
@@ -45,7 +46,7 @@ struct SampleArguments {
   double min_p = 0.0;
   int64_t max_new_tokens = 256;
   std::vector<std::string> stop;
-  int64_t max_tokens_per_forward = 0;
+  RolloutMemoryBounds memory;
   std::string dtype = "float32";
   bool hide_think = false;
   bool skip_bad_rows = false;
@@ -127,10 +128,9 @@ void run_sample(const SampleArguments& arguments, const GlobalOptions& global) {
 
   const SamplingParams sampling{arguments.temperature, arguments.top_k, arguments.top_p, arguments.min_p};
   RolloutEngine engine(loaded.model, loaded.tokenizer.get());
-  const GenerationResult generated =
-      engine.generate(prompt_ids, generation_options(arguments.num_samples, arguments.max_new_tokens,
-                                                     sampling, prompt.settings.stop_strings,
-                                                     arguments.max_tokens_per_forward, global.seed));
+  const GenerationResult generated = engine.generate(
+      prompt_ids, generation_options(arguments.num_samples, arguments.max_new_tokens, sampling,
+                                     prompt.settings.stop_strings, arguments.memory, global.seed));
 
   int64_t shown_prompt = -1;
   for (const Completion& completion : generated.completions) {
@@ -209,11 +209,7 @@ void add_sample_command(CLI::App& app, CommandContext& context) {
   auto* stop_option = command->add_option(
       "--stop", arguments->stop,
       "Stop a completion once its text contains this (repeatable; default: the model's own from training)");
-  command
-      ->add_option("--max-tokens-per-forward", arguments->max_tokens_per_forward,
-                   "Memory bound: tokens per forward pass (0: no bound)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_rollout_memory_options(*command, arguments->memory);
   command->add_option("--dtype", arguments->dtype, "Compute dtype of the weights")
       ->check(CLI::IsMember({"float32", "bfloat16", "float16"}))
       ->capture_default_str();

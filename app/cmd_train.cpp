@@ -10,6 +10,7 @@
 #include "app/config_file.h"
 #include "app/model_path.h"
 #include "app/reward_options.h"
+#include "app/rollout_memory_options.h"
 #include "trainer/grpo_trainer.h"
 #include "trainer/stop_signal.h"
 
@@ -66,8 +67,7 @@ void add_train_command(CLI::App& app, CommandContext& context) {
   option("--top-k", config.top_k, "Rollout top-k (0 = off)")->capture_default_str();
   option("--min-p", config.min_p, "Rollout min-p (0 = off)")->capture_default_str();
   option("--stop", config.stop_strings, "Stop strings")->capture_default_str();
-  option("--max-tokens-per-forward", config.max_tokens_per_forward, "Rollout memory bound (0 = none)")
-      ->capture_default_str();
+  add_rollout_memory_options(*cmd, config.rollout_memory, section);
   section = "Objective";
   option("--scale-rewards", config.scale_rewards, "Advantage scaling: group, batch or none")
       ->capture_default_str();
@@ -102,7 +102,12 @@ void add_train_command(CLI::App& app, CommandContext& context) {
   option("--num-iterations", config.num_iterations, "mu: passes over each batch of rollouts")
       ->capture_default_str();
   option("--num-minibatches", config.num_minibatches, "Optimiser steps per pass")->capture_default_str();
-  option("--micro-batch-tokens", config.micro_batch_tokens, "Token budget per forward/backward")
+  option("--micro-batch-tokens", config.micro_batch_tokens,
+         "Update memory bound: padded tokens per forward/backward (0 = the whole minibatch)")
+      ->capture_default_str();
+  option(
+      "--logits-chunk-tokens", config.logits_chunk_tokens,
+      "Update memory bound: rows of [rows, vocabulary] logits alive at once, forward and backward (0 = all)")
       ->capture_default_str();
   option("--max-steps", config.max_steps, "Training steps")->capture_default_str();
   section = "Evaluation, logs and checkpoints";

@@ -1,9 +1,9 @@
 // bench_train: one whole GRPO step on the benchmark model of bench_rollout (8 layers, d_model 512, 8 heads, 4
-// KV heads, FFN 1408, vocabulary 8000, fp32, random weights): the rollout of a batch with the engine
-// (generated tokens/s), one policy update on its completions (forward + backward, clipping, AdamW; trained
-// tokens/s), the step's time split, the update's model FLOPs utilisation against the fp32 matmul speed
-// measured in the same run (before and after the updates), the peak resident set of each phase, and the same
-// figures for the Python/PyTorch reference (scripts/reference/generate.py and train_step.py) as ratios
+// KV heads, FFN 1408, vocabulary 8000 unless --vocab-size, fp32, random weights): the rollout of a batch with
+// the engine (generated tokens/s), one policy update on its completions (forward + backward, clipping, AdamW;
+// trained tokens/s), the step's time split, the update's model FLOPs utilisation against the fp32 matmul
+// speed measured in the same run (before and after the updates), the peak resident set of each phase, and the
+// same figures for the Python/PyTorch reference (scripts/reference/generate.py and train_step.py) as ratios
 // measured in the same run. Figures go to BENCHMARKS.md.
 #include <torch/torch.h>
 
@@ -53,7 +53,11 @@ struct Options {
   int64_t group = 8;
   int64_t prompt_length = 64;
   int64_t new_tokens = 128;
-  int64_t micro_batch_tokens = 8192;  // <= 0: one micro-batch
+  int64_t micro_batch_tokens = 8192;   // <= 0: one micro-batch
+  int64_t logits_chunk_tokens = 1024;  // token_logprobs' rows of [rows, V] logits at once (<= 0: all)
+  bool plain_logits =
+      false;  // plain autograd instead: every [rows, V] log_softmax kept for the backward pass
+  int64_t vocab_size = 8000;  // the benchmark model's vocabulary
   int64_t repeats = 2;
   std::string python = "/usr/bin/python3";
   std::string json_path;
@@ -194,9 +198,26 @@ struct UpdateRun {
   double tokens_per_second() const { return static_cast<double>(trained_tokens) / seconds; }
 };
 
+// The baseline of --plain-logits: log-probs of the completion tokens through plain autograd, which keeps the
+// whole [N, V] log_softmax (and the logits) of the micro-batch for the backward pass, as token_logprobs did
+// before its own backward (its chunks then bounded only the forward). -> [b, L]
+torch::Tensor plain_token_logprobs(grpo::TransformerImpl& model, const torch::Tensor& hidden,
+                                   const grpo::MicroBatch& batch) {
+  const int64_t rows = hidden.size(0) * hidden.size(1);
+  auto selected =
+      batch.completion_positions.to(hidden.device(), torch::kBool).reshape({-1}).nonzero().squeeze(1);
+  auto logits = model.logits_from_hidden(hidden.reshape({rows, -1}).index_select(0, selected));  // [N, V]
+  auto targets = batch.targets.to(hidden.device()).reshape({-1}).index_select(0, selected);      // [N]
+  auto logprobs =
+      torch::log_softmax(logits.to(torch::kFloat32), -1).gather(1, targets.unsqueeze(1)).squeeze(1);
+  return torch::zeros({rows}, logprobs.options())
+      .index_copy(0, selected, logprobs)
+      .view(batch.targets.sizes());
+}
+
 // One GRPO policy update (loss at mu = 1, clipping, AdamW) repeated: a warm-up, then `repeats` timed ones.
 UpdateRun run_updates(grpo::Transformer& model, const std::vector<grpo::TrainingSequence>& sequences,
-                      const std::vector<std::vector<size_t>>& micro_batches, int64_t repeats,
+                      const std::vector<std::vector<size_t>>& micro_batches, const Options& options,
                       const torch::Device& device) {
   auto optimizer = grpo::make_adamw(*model, {1e-6, 0.9, 0.999, 1e-8, 0.0});
   const grpo::LossSettings settings;
@@ -214,8 +235,10 @@ UpdateRun run_updates(grpo::Transformer& model, const std::vector<grpo::Training
       auto batch = grpo::make_micro_batch(sequences, micro, device);
       auto hidden =
           model->hidden_states(batch.input_ids, batch.positions, batch.attention_mask);  // [b, L, D]
-      auto logprobs =
-          grpo::token_logprobs(*model, hidden, batch.targets, batch.completion_positions);  // [b, L]
+      auto logprobs = options.plain_logits ? plain_token_logprobs(*model, hidden, batch)
+                                           : grpo::token_logprobs(*model, hidden, batch.targets,
+                                                                  batch.completion_positions, 1.0, nullptr,
+                                                                  options.logits_chunk_tokens);  // [b, L]
       grpo::LossInputs inputs{logprobs, logprobs.detach(), {}, batch.advantages, batch.loss_mask};
       grpo::grpo_loss(inputs, settings, totals).loss.backward();
       tokens += batch.attention_mask.sum().item<int64_t>();
@@ -227,7 +250,7 @@ UpdateRun run_updates(grpo::Transformer& model, const std::vector<grpo::Training
   };
   update();  // warm-up
   run.seconds = 1e30;
-  for (int64_t r = 0; r < repeats; ++r) {
+  for (int64_t r = 0; r < options.repeats; ++r) {
     const double start = grpo::bench::now_seconds();
     run.trained_tokens = update();
     run.seconds = std::min(run.seconds, grpo::bench::now_seconds() - start);
@@ -347,7 +370,7 @@ Measurements measure(const Options& options, const grpo::ModelConfig& config, co
 
   std::cout << "C++ updates ...\n" << std::flush;
   peaks.begin_phase();
-  m.update = run_updates(model, sequences, micro_batches, options.repeats, device);
+  m.update = run_updates(model, sequences, micro_batches, options, device);
   m.update_memory = peaks.end_phase();
   m.matmul.after = grpo::bench::matmul_mix_gflops(config, m.matmul.rows, device);
   m.process_peak_kib = peaks.process_peak_kib();
@@ -516,6 +539,9 @@ json report_json(const Measurements& m, const Figures& f, const Options& options
         {"group", options.group},
         {"new_tokens", options.new_tokens},
         {"micro_batch_tokens", options.micro_batch_tokens},
+        {"logits_chunk_tokens", options.logits_chunk_tokens},
+        {"plain_logits", options.plain_logits},
+        {"vocab_size", options.vocab_size},
         {"repeats", options.repeats}}},
       {"rollout_generated_tokens", m.rollout.generated_tokens},
       {"rollout_tokens_per_second", m.rollout.tokens_per_second()},
@@ -570,14 +596,15 @@ int run_benchmark(const Options& options) {
   grpo::bench::check_json_directory(options.json_path);  // fail before minutes of measuring, not after
   const torch::Device device = grpo::parse_device(options.device);
   const int threads = grpo::configure_threads(options.threads);
-  const grpo::ModelConfig config =
+  grpo::ModelConfig config =
       grpo::bench::benchmark_model_config(options.prompt_length + options.new_tokens + 1);
+  config.vocab_size = options.vocab_size;
   std::cout << fmt::format(
       "bench_train: {} on {} ({} intra-op threads), BLAS: {}\n"
       "model: {} layers, d_model {}, {} heads, {} KV heads, FFN {}, vocabulary {}, fp32, random weights\n"
       "step: {} prompts x {} tokens, G = {} -> {} sequences of {} + {} new tokens (eos disabled); update: "
       "loss "
-      "dapo at mu = 1, clipping, AdamW, {}, best of {} timed after a warm-up\n",
+      "dapo at mu = 1, clipping, AdamW, {}, logits {}, best of {} timed after a warm-up\n",
       options.device, grpo::bench::cpu_model_name(), threads, grpo::loaded_blas_library(),
       config.num_hidden_layers, config.hidden_size, config.num_attention_heads, config.num_key_value_heads,
       config.intermediate_size, config.vocab_size, options.prompts, options.prompt_length, options.group,
@@ -585,6 +612,10 @@ int run_benchmark(const Options& options) {
       options.micro_batch_tokens > 0
           ? fmt::format("micro-batches of <= {} tokens", options.micro_batch_tokens)
           : std::string("one micro-batch"),
+      options.plain_logits ? std::string("through plain autograd (every [rows, V] kept)")
+      : options.logits_chunk_tokens > 0
+          ? fmt::format("in chunks of {} rows (recomputed in the backward pass)", options.logits_chunk_tokens)
+          : std::string("in one chunk (recomputed in the backward pass)"),
       options.repeats);
   const std::string blas_warning = grpo::blas_thread_warning(device, threads);
   if (!blas_warning.empty()) std::cout << "warning: " << blas_warning << "\n";
@@ -633,6 +664,15 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--micro-batch-tokens", options.micro_batch_tokens, "update micro-batch budget (<= 0: one)")
       ->capture_default_str();
+  app.add_option("--logits-chunk-tokens", options.logits_chunk_tokens,
+                 "token_logprobs: rows of [rows, V] logits at once, forward and backward (<= 0: all)")
+      ->capture_default_str();
+  app.add_flag("--plain-logits", options.plain_logits,
+               "Log-probs through plain autograd instead, keeping every [rows, V] for the backward (the "
+               "baseline)");
+  app.add_option("--vocab-size", options.vocab_size, "The benchmark model's vocabulary (e.g. 151936: Qwen3)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--repeats", options.repeats, "Timed updates (after one warm-up)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -297,45 +297,7 @@ torch::Tensor TransformerImpl::forward(const torch::Tensor& input_ids, const tor
   return logits_from_hidden(hidden_states(input_ids, positions, attention_mask, cache));  // [B, T, V]
 }
 
-// ---------------------------------------------------------------- log-probabilities
-
-torch::Tensor token_logprobs(TransformerImpl& model, const torch::Tensor& hidden,
-                             const torch::Tensor& targets, const torch::Tensor& loss_mask, double temperature,
-                             torch::Tensor* entropy, int64_t chunk_tokens) {
-  const int64_t batch = hidden.size(0), steps = hidden.size(1), width = hidden.size(2);
-  auto device = hidden.device();
-  auto rows = loss_mask.to(device, torch::kBool).reshape({-1}).nonzero().squeeze(1);             // [N]
-  auto selected_hidden = hidden.reshape({batch * steps, width}).index_select(0, rows);           // [N, D]
-  auto selected_targets = targets.to(device, torch::kLong).reshape({-1}).index_select(0, rows);  // [N]
-  const double inverse_temperature = temperature > 0 ? 1.0 / temperature : 1.0;
-
-  std::vector<torch::Tensor> logprob_chunks, entropy_chunks;
-  const int64_t count = rows.size(0);
-  for (int64_t start = 0; start < count; start += chunk_tokens) {
-    int64_t length = std::min(chunk_tokens, count - start);
-    auto logits =
-        model.logits_from_hidden(selected_hidden.narrow(0, start, length)).to(torch::kFloat32);  // [n, V]
-    if (inverse_temperature != 1.0) logits = logits * inverse_temperature;
-    auto log_probs = torch::log_softmax(logits, -1);  // [n, V]
-    logprob_chunks.push_back(
-        log_probs.gather(1, selected_targets.narrow(0, start, length).unsqueeze(1)).squeeze(1));
-    if (entropy != nullptr) {
-      torch::NoGradGuard no_grad;
-      entropy_chunks.push_back(-(log_probs.exp() * log_probs).sum(-1));  // [n]
-    }
-  }
-  auto flat_options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-  auto selected = count > 0 ? torch::cat(logprob_chunks) : torch::zeros({0}, flat_options);
-  auto result =
-      torch::zeros({batch * steps}, flat_options).index_copy(0, rows, selected).view({batch, steps});
-  if (entropy != nullptr) {
-    auto selected_entropy = count > 0 ? torch::cat(entropy_chunks) : torch::zeros({0}, flat_options);
-    *entropy = torch::zeros({batch * steps}, flat_options)
-                   .index_copy(0, rows, selected_entropy)
-                   .view({batch, steps});
-  }
-  return result;  // [B, T]
-}
+// token_logprobs is in model/token_logprobs.cpp.
 
 // ---------------------------------------------------------------- initialisation
 

@@ -140,8 +140,9 @@ class Wave {
   }
 
  private:
-  // Lays the prompts out and, with the cache, runs each distinct prompt once (in chunks bounded by the token
-  // cap), keeping the logits of its last position; the rows of one prompt then share its cache rows.
+  // Lays the prompts out and, with the cache, runs each distinct prompt once (in passes of at most
+  // max_prefill_tokens tokens), keeping the logits of its last position; the rows of one prompt then share
+  // its cache rows.
   void prefill() {
     const double phase_start = now_seconds();
     std::vector<int64_t> prefill_prompts,
@@ -161,8 +162,8 @@ class Wave {
     result_.prompt_tokens_processed += count * prompt_width_;
 
     if (options_.use_kv_cache) {
-      const int64_t cap = options_.max_tokens_per_forward;
-      const int64_t chunk = cap > 0 ? std::max<int64_t>(1, cap / prompt_width_) : count;
+      const int64_t cap = options_.memory.max_prefill_tokens;
+      const int64_t chunk = cap > 0 ? std::max<int64_t>(1, cap / prompt_width_) : count;  // prompts per pass
       const auto prompt_cols = torch::indexing::Slice(0, prompt_width_);
       std::vector<KVCache> caches;
       std::vector<torch::Tensor> chunk_logits;
@@ -196,7 +197,7 @@ class Wave {
   void recompute_logits(int64_t column, bool first_step) {
     const double phase_start = now_seconds();
     const int64_t batch = static_cast<int64_t>(batch_rows_.size());
-    const int64_t cap = options_.max_tokens_per_forward;
+    const int64_t cap = options_.memory.max_prefill_tokens;
     const int64_t row_chunk = cap > 0 ? std::max<int64_t>(1, cap / column) : batch;
     const auto cols = torch::indexing::Slice(0, column);
     std::vector<torch::Tensor> parts;
@@ -363,8 +364,11 @@ GenerationResult RolloutEngine::generate(const std::vector<std::vector<int64_t>>
   if (prompts.empty()) fail("generate: no prompts given");
   if (options.num_samples < 1) fail("num_samples (G) must be >= 1, got {}", options.num_samples);
   if (options.max_new_tokens < 1) fail("max_new_tokens must be >= 1, got {}", options.max_new_tokens);
-  if (options.max_tokens_per_forward < 0) {
-    fail("max_tokens_per_forward must be >= 0 (0 = unbounded), got {}", options.max_tokens_per_forward);
+  if (options.memory.max_decode_rows < 0) {
+    fail("max_decode_rows must be >= 0 (0 = no bound), got {}", options.memory.max_decode_rows);
+  }
+  if (options.memory.max_prefill_tokens < 0) {
+    fail("max_prefill_tokens must be >= 0 (0 = no bound), got {}", options.memory.max_prefill_tokens);
   }
   options.sampling.validate(config.vocab_size);
   if (!options.stop_strings.empty() && tokenizer_ == nullptr) fail("stop strings need a tokenizer");
@@ -404,10 +408,8 @@ GenerationResult RolloutEngine::generate(const std::vector<std::vector<int64_t>>
 
   GenerationResult result;
   const std::vector<int64_t> stop_ids = end_token_ids(options);
-  // Decoding processes one token per row per forward pass, so a bound on tokens is a bound on rows per wave.
-  const size_t wave_rows = options.max_tokens_per_forward > 0
-                               ? static_cast<size_t>(std::max<int64_t>(1, options.max_tokens_per_forward))
-                               : rows.size();
+  const size_t wave_rows =
+      options.memory.max_decode_rows > 0 ? static_cast<size_t>(options.memory.max_decode_rows) : rows.size();
   for (size_t first = 0; first < rows.size(); first += wave_rows) {
     size_t last = std::min(rows.size(), first + wave_rows);
     std::vector<Row> wave(std::make_move_iterator(rows.begin() + first),

@@ -1,6 +1,6 @@
 // RolloutEngine: batched autoregressive sampling of G completions per prompt with a KV cache.
 //
-// Work is split into waves of rows that decode together (at most max_tokens_per_forward rows when bounded).
+// Work is split into waves of rows that decode together (at most memory.max_decode_rows rows when bounded).
 // In a wave, prompts are left-padded to a common length with explicit positions and a key mask; each prompt
 // is prefilled once and its cache rows are duplicated for its G samples. Finished rows are dropped from the
 // batch, so they stop costing compute. engine.cpp reads as: prefill, then per token: sample and record, drop

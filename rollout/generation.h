@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "rollout/memory_bounds.h"
 #include "rollout/sampling.h"
 
 namespace grpo {
@@ -18,10 +19,10 @@ struct GenerationOptions {
   int64_t max_new_tokens = 256;  // the completion length limit (also bounded by the model's context)
   SamplingParams sampling;
   std::vector<std::string> stop_strings;  // e.g. "</answer>": the completion ends once its text contains one
-  bool stop_at_eos = true;    // the end-of-sequence token ends a completion (it is kept in token_ids)
-  int64_t eos_token_id = -1;  // -1: the tokenizer's eos and the config's eos ids (extra_eos_token_ids too)
-  int64_t max_tokens_per_forward = 0;  // memory bound: tokens (rows x columns) per forward pass; 0 = no bound
-  uint64_t seed = 0;  // completion (p, g) draws from its own generator seeded by (seed, p, g)
+  bool stop_at_eos = true;     // the end-of-sequence token ends a completion (it is kept in token_ids)
+  int64_t eos_token_id = -1;   // -1: the tokenizer's eos and the config's eos ids (extra_eos_token_ids too)
+  RolloutMemoryBounds memory;  // max_decode_rows, max_prefill_tokens (0 = no bound)
+  uint64_t seed = 0;           // completion (p, g) draws from its own generator seeded by (seed, p, g)
   // Switches for benchmarks and tests; the defaults are the fast path.
   bool share_prompt_cache = true;  // prefill each prompt once and share its KV cache among its G samples
   bool use_kv_cache = true;        // false: recompute the whole sequence at every step

@@ -11,11 +11,10 @@
 namespace grpo {
 
 // G = num_samples completions per prompt of at most max_new_tokens each, drawn with `sampling` from `seed`,
-// ended by the end-of-sequence ids and `stop_strings`, within the memory bound max_tokens_per_forward (0:
-// none).
+// ended by the end-of-sequence ids and `stop_strings`, within the memory bounds `memory`.
 GenerationOptions generation_options(int64_t num_samples, int64_t max_new_tokens,
                                      const SamplingParams& sampling,
                                      const std::vector<std::string>& stop_strings,
-                                     int64_t max_tokens_per_forward, uint64_t seed);
+                                     const RolloutMemoryBounds& memory, uint64_t seed);
 
 }  // namespace grpo

@@ -194,7 +194,7 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
   const SamplingParams greedy{0.0};  // temperature 0
   const GenerationResult greedy_result =
       engine.generate(prompts, generation_options(1, options.max_new_tokens, greedy, options.stop_strings,
-                                                  options.max_tokens_per_forward, options.seed));
+                                                  options.memory, options.seed));
   const std::vector<RewardInput> greedy_inputs =
       reward_inputs(tokenizer, greedy_result, problems, rendered, options.prefill, prefill_ids);
   const std::vector<bool> greedy_correct = correctness_of(correctness, greedy_inputs);
@@ -223,9 +223,9 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
     SamplingParams sampling;
     sampling.temperature = options.temperature;
     sampling.top_p = options.top_p;
-    const GenerationResult sampled_result = engine.generate(
-        prompts, generation_options(options.k, options.max_new_tokens, sampling, options.stop_strings,
-                                    options.max_tokens_per_forward, options.seed));
+    const GenerationResult sampled_result =
+        engine.generate(prompts, generation_options(options.k, options.max_new_tokens, sampling,
+                                                    options.stop_strings, options.memory, options.seed));
     const std::vector<RewardInput> sampled_inputs =
         reward_inputs(tokenizer, sampled_result, problems, rendered, options.prefill, prefill_ids);
     const std::vector<bool> sampled_correct = correctness_of(correctness, sampled_inputs);

@@ -13,6 +13,7 @@
 
 #include "datasets/example.h"
 #include "datasets/prompt_template.h"
+#include "rollout/memory_bounds.h"
 
 namespace grpo {
 
@@ -26,7 +27,7 @@ struct EvalOptions {
   double top_p = 1.0;
   int64_t max_new_tokens = 256;
   std::vector<std::string> stop_strings = {"</answer>"};
-  int64_t max_tokens_per_forward = 0;  // the engine's memory bound (0: none)
+  RolloutMemoryBounds memory;  // the engine's memory bounds (0: none)
   uint64_t seed = 1234;
   // Text appended after the rendered prompt and forced into the completion's start ("<think> the stack is"):
   // its tokens follow the prompt's, and the text scored is prefill + generated text. Reported in the result.

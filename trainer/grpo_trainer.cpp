@@ -212,7 +212,7 @@ void GrpoTrainer::reset_reference_when_due() {
 
 void GrpoTrainer::compute_reference_logprobs(std::vector<TrainingSequence>& sequences) {
   compute_completion_logprobs(*reference_, sequences, config_.micro_batch_tokens, config_.temperature,
-                              &TrainingSequence::ref_logprobs);
+                              &TrainingSequence::ref_logprobs, config_.logits_chunk_tokens);
 }
 
 json GrpoTrainer::update_policy(std::vector<TrainingSequence>& sequences, bool use_rollout_logprobs) {
@@ -225,6 +225,7 @@ json GrpoTrainer::update_policy(std::vector<TrainingSequence>& sequences, bool u
   settings.num_minibatches = config_.num_minibatches;
   settings.micro_batch_tokens = config_.micro_batch_tokens;
   settings.max_grad_norm = config_.max_grad_norm;
+  settings.logits_chunk_tokens = config_.logits_chunk_tokens;
   settings.shuffle_seed = config_.seed;
   auto update = grpo::update_policy(*policy_, *optimizer_, sequences, settings, step_, use_rollout_logprobs);
   json metrics = update.to_json();

@@ -43,7 +43,7 @@ double micro_batch_step(TransformerImpl& policy, const std::vector<TrainingSeque
   auto hidden = policy.hidden_states(batch.input_ids, batch.positions, batch.attention_mask);  // [b, L, D]
   torch::Tensor entropy;                                                                       // [b, L]
   auto logprobs = token_logprobs(policy, hidden, batch.targets, batch.completion_positions,
-                                 settings.temperature, &entropy);  // [b, L]
+                                 settings.temperature, &entropy, settings.logits_chunk_tokens);  // [b, L]
   LossInputs inputs;
   inputs.logprobs = logprobs;
   inputs.old_logprobs = use_rollout_logprobs
@@ -177,7 +177,7 @@ PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimiz
 
 void compute_completion_logprobs(TransformerImpl& model, std::vector<TrainingSequence>& sequences,
                                  int64_t micro_batch_tokens, double temperature,
-                                 std::vector<float> TrainingSequence::*field) {
+                                 std::vector<float> TrainingSequence::*field, int64_t logits_chunk_tokens) {
   c10::InferenceMode inference;
   std::vector<size_t> rows(sequences.size());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
@@ -185,7 +185,8 @@ void compute_completion_logprobs(TransformerImpl& model, std::vector<TrainingSeq
     MicroBatch batch = make_micro_batch(sequences, micro_rows, model.device());
     auto hidden = model.hidden_states(batch.input_ids, batch.positions, batch.attention_mask);  // [b, L, D]
     auto logprobs =
-        token_logprobs(model, hidden, batch.targets, batch.completion_positions, temperature);  // [b, L]
+        token_logprobs(model, hidden, batch.targets, batch.completion_positions, temperature, nullptr,
+                       logits_chunk_tokens);  // [b, L]
     gather_completion_values(sequences, batch, logprobs, field);
   }
 }

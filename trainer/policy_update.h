@@ -33,6 +33,8 @@ struct PolicyUpdateSettings {
   int64_t num_minibatches = 1;        // optimiser steps per pass
   int64_t micro_batch_tokens = 8192;  // padded tokens per forward/backward (0 = the whole minibatch at once)
   double max_grad_norm = 1.0;         // 0 = no clipping
+  int64_t logits_chunk_tokens =
+      1024;                   // rows of [rows, V] logits alive at once, forward and backward (0 = all)
   uint64_t shuffle_seed = 1;  // the minibatch order of each pass comes from (shuffle_seed, step, pass)
 };
 
@@ -76,10 +78,11 @@ PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimiz
 std::vector<size_t> minibatch_order(size_t count, uint64_t seed, int64_t step, int64_t pass);
 
 // Log-probs of every sequence's completion tokens under `model` at `temperature` (no gradient), computed in
-// micro-batches of `micro_batch_tokens` and stored into each sequence's `field` (e.g.
-// &TrainingSequence::ref_logprobs).
+// micro-batches of `micro_batch_tokens` (logits `logits_chunk_tokens` rows at a time) and stored into each
+// sequence's `field` (e.g. &TrainingSequence::ref_logprobs).
 void compute_completion_logprobs(TransformerImpl& model, std::vector<TrainingSequence>& sequences,
                                  int64_t micro_batch_tokens, double temperature,
-                                 std::vector<float> TrainingSequence::*field);
+                                 std::vector<float> TrainingSequence::*field,
+                                 int64_t logits_chunk_tokens = 1024);
 
 }  // namespace grpo

@@ -19,24 +19,14 @@ const char* const kRunEntries[] = {"metrics.jsonl", "eval.jsonl",  "rollouts",
                                    "checkpoints",   "config.toml", "config-history"};
 
 // Options that do not change what is trained: they may differ between a run and its resumption.
-const std::set<std::string> kResumableChanges = {"threads",
-                                                 "device",
-                                                 "quiet",
-                                                 "config",
-                                                 "dump_config",
-                                                 "train.max_steps",
-                                                 "train.resume",
-                                                 "train.override",
-                                                 "train.overwrite",
-                                                 "train.output_dir",
-                                                 "train.o",
-                                                 "train.save_steps",
-                                                 "train.save_total_limit",
-                                                 "train.eval_steps",
-                                                 "train.eval_k",
-                                                 "train.eval_group_by",
-                                                 "train.log_completions",
-                                                 "train.reward_timeout"};
+const std::set<std::string> kResumableChanges = {
+    "threads", "device", "quiet", "config", "dump_config", "train.max_steps", "train.resume",
+    "train.override", "train.overwrite", "train.output_dir", "train.o", "train.save_steps",
+    "train.save_total_limit", "train.eval_steps", "train.eval_k", "train.eval_group_by",
+    "train.log_completions", "train.reward_timeout",
+    // memory bounds: they change how the work is batched, not what is computed
+    "train.max_decode_rows", "train.max_prefill_tokens", "train.max_tokens_per_forward",
+    "train.micro_batch_tokens", "train.logits_chunk_tokens"};
 
 std::string trim(const std::string& text) {
   const auto first = text.find_first_not_of(" \t\r");

@@ -23,7 +23,8 @@ void prepare_new_run_directory(const std::filesystem::path& run_dir, bool overwr
 std::map<std::string, std::string> config_entries(const std::string& toml_text);
 
 // The training options that differ between two resolved configurations, as "name: old -> new", ignoring those
-// that may change when resuming (max_steps, checkpoint and evaluation cadence, logging, device and threads).
+// that may change when resuming (max_steps, checkpoint and evaluation cadence, logging, device and threads,
+// memory bounds).
 std::vector<std::string> changed_training_options(const std::string& old_toml, const std::string& new_toml);
 
 // Writes RUN_DIR/config.toml. When resuming (`resumed_step` >= 0) over an existing config.toml: refuses

@@ -50,6 +50,17 @@ void TrainerConfig::validate() const {
   if (reward_failure != "stop" && reward_failure != "default") {
     fail("reward_failure '{}' is not known: use stop or default", reward_failure);
   }
+  if (micro_batch_tokens < 0)
+    fail("micro_batch_tokens must be >= 0 (0 = no bound), got {}", micro_batch_tokens);
+  if (logits_chunk_tokens < 0) {
+    fail("logits_chunk_tokens must be >= 0 (0 = no bound), got {}", logits_chunk_tokens);
+  }
+  if (rollout_memory.max_decode_rows < 0) {
+    fail("max_decode_rows must be >= 0 (0 = no bound), got {}", rollout_memory.max_decode_rows);
+  }
+  if (rollout_memory.max_prefill_tokens < 0) {
+    fail("max_prefill_tokens must be >= 0 (0 = no bound), got {}", rollout_memory.max_prefill_tokens);
+  }
   if (eval_k < 1) fail("eval_k must be >= 1, got {}", eval_k);
   parse_advantage_scaling(scale_rewards);
   parse_loss_type(loss_type);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "rollout/memory_bounds.h"
+
 namespace grpo {
 
 struct TrainerConfig {
@@ -43,7 +45,7 @@ struct TrainerConfig {
   int64_t top_k = 0;
   double min_p = 0.0;
   std::vector<std::string> stop_strings = {"</answer>"};
-  int64_t max_tokens_per_forward = 0;  // rollout memory bound (0 = none)
+  RolloutMemoryBounds rollout_memory;  // max_decode_rows, max_prefill_tokens (0 = none)
 
   // ---- objective
   std::string scale_rewards = "group";              // group | batch | none
@@ -65,10 +67,11 @@ struct TrainerConfig {
   int64_t warmup_steps = 0;
   std::string lr_scheduler_type = "constant";  // constant | cosine | linear
   double min_lr_ratio = 0.0;
-  double max_grad_norm = 1.0;         // 0 = no clipping
-  int64_t num_iterations = 1;         // mu: passes over each batch of rollouts
-  int64_t num_minibatches = 1;        // optimiser steps per pass
-  int64_t micro_batch_tokens = 8192;  // token budget per forward/backward (gradient accumulation)
+  double max_grad_norm = 1.0;          // 0 = no clipping
+  int64_t num_iterations = 1;          // mu: passes over each batch of rollouts
+  int64_t num_minibatches = 1;         // optimiser steps per pass
+  int64_t micro_batch_tokens = 8192;   // token budget per forward/backward (gradient accumulation)
+  int64_t logits_chunk_tokens = 1024;  // [rows, V] logits rows alive at once in the update (0 = all at once)
   int64_t max_steps = 100;
 
   // ---- evaluation, logging, checkpoints

@@ -62,7 +62,7 @@ LrSchedule schedule_of(const TrainerConfig& config) {
 GenerationOptions generation_options_of(const TrainerConfig& config, uint64_t seed) {
   const SamplingParams sampling{config.temperature, config.top_k, config.top_p, config.min_p};
   return generation_options(config.num_generations, config.max_completion_length, sampling,
-                            config.stop_strings, config.max_tokens_per_forward, seed);
+                            config.stop_strings, config.rollout_memory, seed);
 }
 
 EvalOptions eval_options_of(const TrainerConfig& config) {
@@ -71,7 +71,7 @@ EvalOptions eval_options_of(const TrainerConfig& config) {
   options.temperature = config.temperature;
   options.max_new_tokens = config.max_completion_length;
   options.stop_strings = config.stop_strings;
-  options.max_tokens_per_forward = config.max_tokens_per_forward;
+  options.memory = config.rollout_memory;
   options.seed = config.seed + 7919;
   options.prefill = config.prefill;
   options.group_by_field = config.eval_group_by;

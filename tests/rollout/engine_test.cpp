@@ -130,7 +130,7 @@ TEST(RolloutEngine, SameSeedSameOutputOtherSeedOtherOutput) {
   EXPECT_NE(first.completions[0].token_ids, first.completions[1].token_ids);
 }
 
-TEST(RolloutEngine, MemoryBoundSplitsWorkWithoutChangingResults) {
+TEST(RolloutEngine, MemoryBoundsSplitWorkWithoutChangingResults) {
   auto model = make_model(rollout_config());
   RolloutEngine engine(model, nullptr);
   GenerationOptions options;
@@ -138,14 +138,43 @@ TEST(RolloutEngine, MemoryBoundSplitsWorkWithoutChangingResults) {
   options.max_new_tokens = 8;
   options.stop_at_eos = false;
   options.seed = 9;
-  auto unbounded = engine.generate(kPrompts, options);
-  options.max_tokens_per_forward = 5;  // 5 rows per decode wave, prompts prefilled one or two at a time
-  auto bounded = engine.generate(kPrompts, options);
-  for (size_t i = 0; i < unbounded.completions.size(); ++i) {
-    EXPECT_EQ(bounded.completions[i].token_ids, unbounded.completions[i].token_ids);
-    EXPECT_EQ(bounded.completions[i].prompt_index, unbounded.completions[i].prompt_index);
-    EXPECT_EQ(bounded.completions[i].sample_index, unbounded.completions[i].sample_index);
+  const auto unbounded = engine.generate(kPrompts, options);
+  // 5 rows per decode wave; prompts prefilled one or two at a time; both
+  for (const RolloutMemoryBounds bounds :
+       {RolloutMemoryBounds{5, 0}, RolloutMemoryBounds{0, 5}, RolloutMemoryBounds{5, 5}}) {
+    SCOPED_TRACE(::testing::Message() << "max_decode_rows " << bounds.max_decode_rows
+                                      << ", max_prefill_tokens " << bounds.max_prefill_tokens);
+    options.memory = bounds;
+    const auto bounded = engine.generate(kPrompts, options);
+    ASSERT_EQ(bounded.completions.size(), unbounded.completions.size());
+    for (size_t i = 0; i < unbounded.completions.size(); ++i) {
+      EXPECT_EQ(bounded.completions[i].token_ids, unbounded.completions[i].token_ids);
+      EXPECT_EQ(bounded.completions[i].prompt_index, unbounded.completions[i].prompt_index);
+      EXPECT_EQ(bounded.completions[i].sample_index, unbounded.completions[i].sample_index);
+      for (size_t t = 0; t < unbounded.completions[i].logprobs.size(); ++t) {
+        EXPECT_NEAR(bounded.completions[i].logprobs[t], unbounded.completions[i].logprobs[t], 1e-5);
+      }
+    }
   }
+}
+
+TEST(RolloutEngine, NegativeMemoryBoundsAreRefusedByName) {
+  auto model = make_model(rollout_config());
+  RolloutEngine engine(model, nullptr);
+  GenerationOptions options;
+  options.memory.max_decode_rows = -1;
+  EXPECT_THROW(
+      {
+        try {
+          engine.generate(kPrompts, options);
+        } catch (const Error& error) {
+          EXPECT_NE(std::string(error.what()).find("max_decode_rows"), std::string::npos) << error.what();
+          throw;
+        }
+      },
+      Error);
+  options.memory = {0, -2};
+  EXPECT_THROW(engine.generate(kPrompts, options), Error);
 }
 
 TEST(RolloutEngine, PromptSharingPrefillsEachPromptOnce) {

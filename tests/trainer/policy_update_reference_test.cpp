@@ -1,8 +1,9 @@
 // The whole policy update against the independent PyTorch reference (scripts/reference/policy_update.py,
 // float64), llm.c style: for every loss type x importance level x mu in {1, 2} x minibatches in {1, 2} x beta
 // in {0, 0.04} (with a reference model reset to the policy after each update: ref_model_sync_steps = 1) x one
-// or several micro-batches, two successive updates from the same weights; every optimiser step's loss and the
-// gradient of every parameter (before clipping) agree to 1e-5, and every weight at the end to 1e-4 (see
+// or several micro-batches (those also with the logits in chunks of 5 rows, so token_logprobs' own backward
+// is checked chunk by chunk), two successive updates from the same weights; every optimiser step's loss and
+// the gradient of every parameter (before clipping) agree to 1e-5, and every weight at the end to 1e-4 (see
 // kWeightTolerance). One Python run computes the 64 distinct cases.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -33,6 +34,7 @@ constexpr double kWeightTolerance = 1e-4;
 const AdamWSettings kAdamW{2e-3, 0.9, 0.999, 1e-8, 0.1};
 constexpr double kMaxGradNorm = 0.6;
 constexpr uint64_t kSeed = 17;
+constexpr int64_t kSmallLogitsChunk = 5;  // rows of logits at once in the micro-batch cases (0 in the others)
 
 struct Case {
   std::string name;  // without the micro-batch split, which must not change the result: the reference's case
@@ -91,6 +93,7 @@ TensorMap run_case(const Case& c, const std::filesystem::path& model_dir) {
   settings.num_iterations = c.num_iterations;
   settings.num_minibatches = c.num_minibatches;
   settings.micro_batch_tokens = c.micro_batch_tokens;
+  settings.logits_chunk_tokens = c.micro_batch_tokens > 0 ? kSmallLogitsChunk : 0;
   settings.max_grad_norm = kMaxGradNorm;
   settings.shuffle_seed = kSeed;
   const bool reuse = c.num_iterations > 1 || c.num_minibatches > 1;
@@ -107,7 +110,7 @@ TensorMap run_case(const Case& c, const std::filesystem::path& model_dir) {
   for (int64_t update = 0; update < kUpdates; ++update) {
     if (c.beta > 0) {
       compute_completion_logprobs(*reference, sequences, c.micro_batch_tokens, settings.temperature,
-                                  &TrainingSequence::ref_logprobs);
+                                  &TrainingSequence::ref_logprobs, settings.logits_chunk_tokens);
     }
     update_policy(*policy, *optimizer, sequences, settings, update, reuse, observer);
     if (c.beta > 0) {  // ref_model_sync_steps = 1
