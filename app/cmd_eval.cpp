@@ -198,7 +198,7 @@ void run_eval(EvalArguments arguments, const GlobalOptions& global) {
                       loaded.model->config().max_position_embeddings)) {
     fmt::print(stderr, "grpo: warning: {}\n", warning);
   }
-  RolloutEngine engine(loaded.model, loaded.tokenizer.get());
+  RolloutEngine engine(loaded.model, loaded.tokenizer.get(), loaded.generation_eos_ids);
   arguments.options.prefill = arguments.prefill;
   arguments.options.group_by_field = arguments.group_by;
   arguments.options.seed = global.seed;

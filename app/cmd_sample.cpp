@@ -127,7 +127,7 @@ void run_sample(const SampleArguments& arguments, const GlobalOptions& global) {
   }
 
   const SamplingParams sampling{arguments.temperature, arguments.top_k, arguments.top_p, arguments.min_p};
-  RolloutEngine engine(loaded.model, loaded.tokenizer.get());
+  RolloutEngine engine(loaded.model, loaded.tokenizer.get(), loaded.generation_eos_ids);
   const GenerationResult generated = engine.generate(
       prompt_ids, generation_options(arguments.num_samples, arguments.max_new_tokens, sampling,
                                      prompt.settings.stop_strings, arguments.memory, global.seed));

@@ -7,12 +7,14 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/model_path.h"
 #include "core/error.h"
 #include "model/device.h"
 #include "model/model_dir.h"
 #include "model/transformer.h"
+#include "rollout/engine.h"
 #include "tokenizer/tokenizer.h"
 
 namespace grpo::app {
@@ -20,6 +22,7 @@ namespace grpo::app {
 struct InferenceModel {
   Transformer model{nullptr};
   std::unique_ptr<Tokenizer> tokenizer;
+  std::vector<int64_t> generation_eos_ids;  // generation_config.json's eos_token_id: they end completions too
 };
 
 // "float32" | "bfloat16" | "float16" -> the torch dtype.
@@ -40,6 +43,7 @@ inline InferenceModel load_inference_model(const std::string& directory, const s
   loaded.tokenizer = load_tokenizer(model_directory);
   loaded.model = load_model(model_directory, device, dtype);
   loaded.model->eval();
+  loaded.generation_eos_ids = generation_eos_token_ids(model_directory, loaded.model->config().vocab_size);
   return loaded;
 }
 

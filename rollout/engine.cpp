@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "rollout/stop_strings.h"
+#include "tokenizer/tokenizer_config.h"
 
 namespace grpo {
 
@@ -341,10 +342,30 @@ class Wave {
 
 }  // namespace
 
-RolloutEngine::RolloutEngine(Transformer model, const Tokenizer* tokenizer)
-    : model_(std::move(model)), tokenizer_(tokenizer) {
+RolloutEngine::RolloutEngine(Transformer model, const Tokenizer* tokenizer,
+                             std::vector<int64_t> generation_eos_ids)
+    : model_(std::move(model)), tokenizer_(tokenizer), generation_eos_ids_(std::move(generation_eos_ids)) {
   eos_id_ = tokenizer_ != nullptr && tokenizer_->eos_id() >= 0 ? tokenizer_->eos_id()
                                                                : model_->config().eos_token_id;
+  const int64_t vocab = model_->config().vocab_size;
+  for (int64_t id : generation_eos_ids_) {
+    if (id < 0 || id >= vocab) {
+      fail("end-of-sequence id {} is not a token of the model (vocab_size {})", id, vocab);
+    }
+  }
+}
+
+std::vector<int64_t> generation_eos_token_ids(const std::filesystem::path& model_directory,
+                                              int64_t vocab_size) {
+  const auto generation = find_generation_config(model_directory);
+  if (!generation) return {};
+  for (int64_t id : generation->eos_token_ids) {
+    if (id < 0 || id >= vocab_size) {
+      fail("'{}': eos_token_id {} is not a token of the model (vocab_size {}); correct the file or remove it",
+           (model_directory / "generation_config.json").string(), id, vocab_size);
+    }
+  }
+  return generation->eos_token_ids;
 }
 
 std::vector<int64_t> RolloutEngine::end_token_ids(const GenerationOptions& options) const {
@@ -352,6 +373,7 @@ std::vector<int64_t> RolloutEngine::end_token_ids(const GenerationOptions& optio
   const ModelConfig& config = model_->config();
   std::vector<int64_t> ids{eos_id_, config.eos_token_id};
   ids.insert(ids.end(), config.extra_eos_token_ids.begin(), config.extra_eos_token_ids.end());
+  ids.insert(ids.end(), generation_eos_ids_.begin(), generation_eos_ids_.end());
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;

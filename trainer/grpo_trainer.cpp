@@ -86,7 +86,8 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
   }
   prefill_ids_ = config_.prefill.empty() ? std::vector<int64_t>{} : tokenizer_->encode(config_.prefill);
   optimizer_ = make_adamw(*policy_, adamw_settings_of(config_));
-  engine_ = std::make_unique<RolloutEngine>(policy_, tokenizer_.get());
+  engine_ = std::make_unique<RolloutEngine>(
+      policy_, tokenizer_.get(), generation_eos_token_ids(config_.model, policy_->config().vocab_size));
   for (const std::string& warning :
        check_data_fit(*tokenizer_, template_, peek_examples(*data_.train, 64), config_.max_completion_length,
                       policy_->config().max_position_embeddings)) {

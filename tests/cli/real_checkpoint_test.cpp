@@ -12,9 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "core/files.h"
 #include "test_support.h"
@@ -109,6 +111,55 @@ TEST(RealCheckpoint, Qwen3WithItsChatTemplateTrainsTwoStepsAndLoadsBackExactly) 
       sample.at("prompt"),
       "<|im_start|>system\nAnswer with a number.<|im_end|>\n<|im_start|>user\nWhat is 2 + 3?<|im_end|>\n"
       "<|im_start|>assistant\n<think>\n\n</think>\n\n");
+}
+
+// Every eos_token_id of generation_config.json ends a completion, as in transformers' generate (Qwen3's
+// file lists <|im_end|> and <|endoftext|>); an id outside the model is refused with the file named.
+TEST(RealCheckpoint, GenerationConfigEosIdsEndCompletions) {
+  if (!fs::exists(grpo::testing::grpo_executable())) {
+    GTEST_SKIP() << "the grpo executable is not built at " << grpo::testing::grpo_executable();
+  }
+  const fs::path shared = grpo::testing::shared_data_dir();
+  if (shared.empty() || !fs::exists(shared / "tokenizers" / "qwen3")) {
+    GTEST_SKIP() << "../shared/data/tokenizers/qwen3 is absent: no real Qwen3 tokenizer";
+  }
+  grpo::testing::TempDir dir;
+  const fs::path model = dir / "qwen3-tiny", samples = dir / "samples.jsonl";
+  const CommandResult init =
+      grpo_run(fmt::format("init '{}' --preset qwen3-tiny --tokenizer '{}'", model.string(),
+                           (shared / "tokenizers" / "qwen3").string()));
+  ASSERT_EQ(init.exit_code, 0) << init.output;
+  fs::remove(model / "generation_config.json");
+  const std::string sample = fmt::format(
+      "sample --model '{}' --prompt 'What is 2 + 3?' --temperature 0 --max-new-tokens 8 --out '{}'",
+      model.string(), samples.string());
+  auto first_sample = [&] {
+    const CommandResult sampled = grpo_run(sample);
+    EXPECT_EQ(sampled.exit_code, 0) << sampled.output;
+    return nlohmann::json::parse(first_lines(samples, 1));
+  };
+
+  const auto free_run = first_sample();
+  const auto tokens = free_run.at("token_ids").get<std::vector<int64_t>>();
+  ASSERT_EQ(tokens.size(), 8u) << free_run.dump();
+  ASSERT_EQ(free_run.at("finish_reason"), "length");
+  // The 4th greedy token, declared an end token by generation_config.json only.
+  const int64_t end = tokens[3];
+  const size_t first_end = std::find(tokens.begin(), tokens.end(), end) - tokens.begin();
+  grpo::testing::write_text(model / "generation_config.json",
+                            fmt::format("{{\"eos_token_id\": [151645, {}]}}", end));
+  const auto stopped = first_sample();
+  EXPECT_EQ(stopped.at("finish_reason"), "eos") << stopped.dump();
+  const auto stopped_tokens = stopped.at("token_ids").get<std::vector<int64_t>>();
+  EXPECT_EQ(stopped_tokens, std::vector<int64_t>(
+                                tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(first_end) + 1));
+
+  grpo::testing::write_text(model / "generation_config.json", "{\"eos_token_id\": 999999}");
+  const CommandResult refused = grpo_run(sample);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("generation_config.json': eos_token_id 999999 is not a token of the model"),
+            std::string::npos)
+      << refused.output;
 }
 
 }  // namespace

@@ -255,6 +255,34 @@ TEST(RolloutEngine, ExtraEosTokenIdsFromTheConfigEndCompletions) {
   EXPECT_EQ(engine.generate(kPrompts, options).completions[1].finish_reason, FinishReason::kLength);
 }
 
+// generation_config.json's eos ids, given to the engine, end completions as the config's do.
+TEST(RolloutEngine, GenerationEosIdsEndCompletions) {
+  ModelConfig config = rollout_config();
+  const auto free_run = RolloutEngine(make_model(config), nullptr).generate(kPrompts, greedy_options(10));
+  std::vector<bool> produced(config.vocab_size, false);
+  for (const auto& c : free_run.completions) {
+    for (int64_t token : c.token_ids) produced[token] = true;
+  }
+  const int64_t unused = std::find(produced.begin(), produced.end(), false) - produced.begin();
+  ASSERT_LT(unused, config.vocab_size) << "greedy decoding produced every id";
+  const auto& reference = free_run.completions[1].token_ids;
+  const int64_t end = reference[3];
+  const size_t first_end = std::find(reference.begin(), reference.end(), end) - reference.begin();
+  config.eos_token_id = unused;  // so that only the generation id can end a completion
+  auto model = make_model(config);
+  auto options = greedy_options(10);
+  options.stop_at_eos = true;
+  EXPECT_EQ(RolloutEngine(model, nullptr).generate(kPrompts, options).completions[1].token_ids, reference);
+
+  RolloutEngine engine(model, nullptr, {end});
+  EXPECT_EQ(engine.end_token_ids(options),
+            (std::vector<int64_t>{std::min(unused, end), std::max(unused, end)}));
+  const auto stopped = engine.generate(kPrompts, options).completions[1];
+  EXPECT_EQ(stopped.finish_reason, FinishReason::kEos);
+  EXPECT_EQ(stopped.token_ids, std::vector<int64_t>(reference.begin(), reference.begin() + first_end + 1));
+  EXPECT_THROW(RolloutEngine(model, nullptr, {config.vocab_size}), Error);
+}
+
 TEST(RolloutEngine, ContextBoundsTheLength) {
   auto model = make_model(rollout_config());
   RolloutEngine engine(model, nullptr);
