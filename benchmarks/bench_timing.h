@@ -11,12 +11,11 @@
 #include <fstream>
 #include <string>
 
+#include "core/clock.h"
+
 namespace grpo::bench {
 
-inline double now_seconds() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
-}
+using ::grpo::now_seconds;  // core/clock.h
 
 // Wall-clock timings need the device to have finished its queued work.
 inline void synchronize(const torch::Device& device) {

@@ -1,11 +1,15 @@
 // Small string predicates that std::string gains only in C++20.
 #pragma once
 
-#include <string>
+#include <string_view>
 
 namespace grpo {
 
-inline bool ends_with(const std::string& text, const std::string& suffix) {
+inline bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && text.compare(0, prefix.size(), prefix) == 0;
+}
+
+inline bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() &&
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "core/strings.h"
 
 namespace grpo::logs {
 
@@ -17,9 +18,6 @@ constexpr std::string_view kPrefix = "step_";
 constexpr std::string_view kPlainSuffix = ".jsonl";
 constexpr std::string_view kCompressedSuffix = ".jsonl.gz";
 
-bool ends_with(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
 }  // namespace
 
 std::string rollout_file_name(int64_t step, bool compressed) {

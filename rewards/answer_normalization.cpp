@@ -9,7 +9,6 @@ namespace grpo {
 using text::is_ascii_letter;
 using text::is_digit;
 using text::is_space;
-using text::starts_with;
 
 namespace {
 

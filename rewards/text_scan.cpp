@@ -16,15 +16,6 @@ bool is_blank(std::string_view text) {
   return trim(text).empty();
 }
 
-bool starts_with(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && text.compare(0, prefix.size(), prefix) == 0;
-}
-
-bool ends_with(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 namespace {
 
 // Length of the valid UTF-8 sequence starting at text[i], or 0 when the bytes there are not one.

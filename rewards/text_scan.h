@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/strings.h"
+
 namespace grpo::text {
 
 // The whitespace every reward uses: ASCII space, tab, newline, carriage return, form feed, vertical tab.
@@ -24,8 +26,8 @@ inline char to_lower_ascii(char c) {
 
 std::string_view trim(std::string_view text);
 bool is_blank(std::string_view text);
-bool starts_with(std::string_view text, std::string_view prefix);
-bool ends_with(std::string_view text, std::string_view suffix);
+using ::grpo::ends_with;  // core/strings.h
+using ::grpo::starts_with;
 
 // A short, printable, valid-UTF-8 rendering of untrusted text in double quotes (a '"' inside becomes \"), for
 // reasons and error messages: invalid bytes and control characters become escapes (\n, \t, \xNN), and text

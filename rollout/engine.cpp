@@ -8,6 +8,7 @@
 #include <limits>
 #include <random>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "rollout/stop_strings.h"
 #include "tokenizer/tokenizer_config.h"
@@ -27,11 +28,6 @@ const char* finish_reason_name(FinishReason reason) {
 }
 
 namespace {
-
-double now_seconds() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
-}
 
 // Wall-clock phases need the device to have finished its queued work.
 void synchronize(const torch::Device& device) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "datasets/prompt_template.h"
 #include "error_message.h"
 #include "test_support.h"
@@ -16,10 +17,6 @@ namespace {
 using grpo::testing::error_of;
 
 #define EXPECT_CONTAINS(text, part) EXPECT_NE((text).find(part), std::string::npos) << "in: " << (text)
-
-bool ends_with(const std::string& text, const std::string& tail) {
-  return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
-}
 
 Example example_with(const std::string& question, nlohmann::json extra = nlohmann::json::object()) {
   Example example;
