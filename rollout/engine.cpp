@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "rollout/stop_strings.h"
+#include "rollout/token_sampler.h"
 #include "tokenizer/tokenizer_config.h"
 
 namespace grpo {
@@ -41,6 +42,13 @@ float next_uniform(std::mt19937_64& rng) {
 
 torch::Tensor to_tensor(const std::vector<int64_t>& values, const torch::Device& device) {
   return torch::tensor(values, torch::kLong).to(device);
+}
+
+// A model's vocabulary may be padded beyond the tokenizer's: those ids are never sampled (they have no text).
+// The log-prob keeps its definition over the whole vocabulary, the one the trainer recomputes.
+int64_t sampleable_vocabulary(const Transformer& model, const Tokenizer* tokenizer) {
+  const int64_t vocab = model->config().vocab_size;
+  return tokenizer != nullptr ? std::min(tokenizer->vocab_size(), vocab) : vocab;
 }
 
 // One completion being generated.
@@ -115,7 +123,8 @@ class Wave {
         result_(result),
         start_time_(start_time),
         device_(model->device()),
-        stop_matcher_(options.stop_strings) {}
+        stop_matcher_(options.stop_strings),
+        sampler_(options.sampling, sampleable_vocabulary(model, tokenizer)) {}
 
   void run() {
     c10::InferenceMode inference_mode;
@@ -214,27 +223,16 @@ class Wave {
   // and marks those that end. Returns the tokens [A]; any_active_ says whether a row still runs.
   torch::Tensor sample_and_record() {
     const double phase_start = now_seconds();
-    // A model's vocabulary may be padded beyond the tokenizer's: those ids are never sampled (they have no
-    // text). The log-prob keeps its definition over the whole vocabulary, the one the trainer recomputes.
-    const int64_t vocab = model_->config().vocab_size;
-    const int64_t sampleable = tokenizer_ != nullptr ? std::min(tokenizer_->vocab_size(), vocab) : vocab;
-    torch::Tensor sample_logits = logits_;
-    if (sampleable < logits_.size(-1)) {
-      sample_logits = logits_.to(torch::kFloat32).clone();
-      sample_logits.narrow(-1, sampleable, logits_.size(-1) - sampleable)
-          .fill_(-std::numeric_limits<float>::infinity());
+    torch::Tensor uniforms;  // [A]: one draw per row, from the row's own generator
+    if (!options_.sampling.greedy()) {
+      std::vector<float> values(batch_rows_.size());
+      for (size_t i = 0; i < batch_rows_.size(); ++i) values[i] = next_uniform(rows_[batch_rows_[i]].rng);
+      uniforms = torch::tensor(values);
     }
-    torch::Tensor tokens;  // [A]
-    if (options_.sampling.greedy()) {
-      tokens = sample_logits.argmax(-1);
-    } else {
-      std::vector<float> uniforms(batch_rows_.size());
-      for (size_t i = 0; i < batch_rows_.size(); ++i) uniforms[i] = next_uniform(rows_[batch_rows_[i]].rng);
-      tokens = sample_with_uniforms(filter_logits(sample_logits, options_.sampling), torch::tensor(uniforms));
-    }
+    const TokenSampler::Draw draw = sampler_.draw(logits_, uniforms);
+    const torch::Tensor& tokens = draw.tokens;  // [A]
     const torch::Tensor tokens_cpu = tokens.to(torch::kCPU);
-    const torch::Tensor logprobs_cpu =
-        sampling_logprobs(logits_, tokens, options_.sampling.temperature).to(torch::kCPU);
+    const torch::Tensor logprobs_cpu = draw.logprobs.to(torch::kCPU);
     const int64_t* token_data = tokens_cpu.data_ptr<int64_t>();
     const float* logprob_data = logprobs_cpu.data_ptr<float>();
 
@@ -295,7 +293,16 @@ class Wave {
     auto positions = batch_.positions.narrow(1, column, 1);  // [A, 1]
     auto hidden =
         model_->hidden_states(next_tokens, positions, batch_.mask.narrow(1, 0, column + 1), &cache_);
-    logits_ = model_->logits_from_hidden(hidden.select(1, 0));  // [A, V]
+    // logits_from_hidden's product, written into a buffer kept from step to step: a fresh [A, V] tensor per
+    // token is above glibc's mmap threshold for big vocabularies and gets faulted in anew every time
+    const torch::Tensor& weight = model_->config().tie_word_embeddings ? model_->model->embed_tokens->weight
+                                                                       : model_->lm_head->weight;  // [V, D]
+    const int64_t rows = hidden.size(0), vocab = weight.size(0);
+    if (!logits_buffer_.defined() || logits_buffer_.size(0) < rows) {
+      logits_buffer_ = torch::empty({rows, vocab}, hidden.options());
+    }
+    logits_ = logits_buffer_.narrow(0, 0, rows);  // [A, V]
+    torch::mm_out(logits_, hidden.select(1, 0), weight.t());
     synchronize(device_);
     result_.timings.decode += now_seconds() - phase_start;
   }
@@ -325,6 +332,7 @@ class Wave {
   const double start_time_;
   const torch::Device device_;
   StopStringMatcher stop_matcher_;
+  TokenSampler sampler_;  // keeps its [A, V] buffers from step to step
 
   int64_t prompt_width_ = 0;         // L: the common left-padded prompt length
   int64_t max_new_ = 0;              // the longest row limit
@@ -332,6 +340,7 @@ class Wave {
   std::vector<int64_t> batch_rows_;  // batch position -> index into rows_
   KVCache cache_;
   torch::Tensor logits_;          // [A, V]: the next token's logits for every batch row
+  torch::Tensor logits_buffer_;   // [rows, V]: where decode steps write logits_
   size_t finished_in_batch_ = 0;  // finished rows not yet dropped
   bool any_active_ = false;
 };

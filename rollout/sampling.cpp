@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "rollout/logit_truncation.h"
 
 namespace grpo {
 
@@ -16,14 +17,15 @@ void SamplingParams::validate(int64_t vocab_size) const {
   if (!(min_p >= 0.0 && min_p < 1.0)) fail("min_p must be in [0, 1) (0 = off), got {}", min_p);
 }
 
-torch::Tensor filter_logits(const torch::Tensor& logits, const SamplingParams& params) {
-  auto scores = logits.to(torch::kFloat32);  // [B, V]
-  if (params.greedy()) return scores;
-  if (params.temperature != 1.0) scores = scores / params.temperature;
+bool truncates(const SamplingParams& params, int64_t vocab) {
+  return (params.top_k > 0 && params.top_k < vocab) || params.top_p < 1.0 || params.min_p > 0.0;
+}
+
+void truncate_logits_(torch::Tensor& scores, const SamplingParams& params) {
   const float removed = -std::numeric_limits<float>::infinity();
   if (params.top_k > 0 && params.top_k < scores.size(-1)) {
     auto kth = std::get<0>(scores.topk(params.top_k, -1)).narrow(-1, params.top_k - 1, 1);  // [B, 1]
-    scores = scores.masked_fill(scores < kth, removed);
+    scores.masked_fill_(scores < kth, removed);
   }
   if (params.top_p < 1.0) {
     auto sorted = scores.sort(-1, /*descending=*/true);
@@ -34,13 +36,22 @@ torch::Tensor filter_logits(const torch::Tensor& logits, const SamplingParams& p
     auto mass_before = sorted_probs.cumsum(-1) - sorted_probs;
     auto sorted_remove = mass_before >= params.top_p;
     auto remove = torch::zeros_like(sorted_remove).scatter(-1, order, sorted_remove);
-    scores = scores.masked_fill(remove, removed);
+    scores.masked_fill_(remove, removed);
   }
   if (params.min_p > 0.0) {
     auto probs = torch::softmax(scores, -1);
     auto threshold = probs.amax(-1, /*keepdim=*/true) * params.min_p;  // [B, 1]
-    scores = scores.masked_fill(probs < threshold, removed);
+    scores.masked_fill_(probs < threshold, removed);
   }
+}
+
+torch::Tensor filter_logits(const torch::Tensor& logits, const SamplingParams& params) {
+  auto scores = logits.to(torch::kFloat32);  // [B, V]
+  if (params.greedy()) return scores;
+  if (params.temperature != 1.0) scores = scores / params.temperature;
+  if (!truncates(params, scores.size(-1))) return scores;
+  if (scores.is_same(logits)) scores = scores.clone();  // the caller's logits stay as they were
+  truncate_logits_(scores, params);
   return scores;
 }
 
