@@ -167,8 +167,13 @@ void show_summary(const logs::RunLogs& run, const LogsOptions& options, const lo
     fmt::print("No training steps logged yet in '{}'.\n", run.run_dir.string());
   } else {
     if (from_rollouts) fmt::print("(no {}: summary of the logged completions)\n", logs::kMetricsFile);
-    fmt::print("{}", logs::format_summary_header(palette));
-    for (const auto& row : rows) fmt::print("{}", logs::format_summary_row(row, palette));
+    const bool supervised = logs::is_supervised_step(rows.front());
+    fmt::print("{}",
+               supervised ? logs::format_supervised_header(palette) : logs::format_summary_header(palette));
+    for (const auto& row : rows) {
+      fmt::print("{}", supervised ? logs::format_supervised_row(row, palette)
+                                  : logs::format_summary_row(row, palette));
+    }
   }
   if (!run.evals.empty()) {
     fmt::print("\n{}evaluations{}\n{}", palette.bold, palette.reset, logs::format_eval_header(palette));
@@ -232,9 +237,13 @@ void follow(const LogsOptions& options, const logs::Palette& palette, bool step_
         if (options.json) {
           print_kind_json("step", row);
         } else {
-          if (!step_header_printed) fmt::print("{}", logs::format_summary_header(palette));
+          const bool supervised = logs::is_supervised_step(row);
+          if (!step_header_printed)
+            fmt::print("{}", supervised ? logs::format_supervised_header(palette)
+                                        : logs::format_summary_header(palette));
           step_header_printed = true;
-          fmt::print("{}", logs::format_summary_row(row, palette));
+          fmt::print("{}", supervised ? logs::format_supervised_row(row, palette)
+                                      : logs::format_summary_row(row, palette));
         }
       }
       for (const auto& eval : update.evals) {

@@ -32,6 +32,11 @@ inline constexpr const char* kTimeLogprobs = "time/logprobs";
 inline constexpr const char* kTimeUpdate = "time/update";
 inline constexpr const char* kTimeStep = "time/step";
 inline constexpr const char* kElapsed = "elapsed";
+// `grpo sft` (TRL's SFTTrainer names): the step's mean loss per trained token, the held-out loss when
+// evaluated, and the epochs done.
+inline constexpr const char* kLoss = "loss";
+inline constexpr const char* kEvalLoss = "eval_loss";
+inline constexpr const char* kEpoch = "epoch";
 
 // "rewards/<name>/mean" and "rewards/<name>/std" for each reward function.
 inline std::string reward_mean(const std::string& name) {

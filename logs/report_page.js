@@ -219,6 +219,9 @@
         band.push([row.step, row.reward - row.reward_std, row.reward + row.reward_std]);
       }
     }
+    // A run of `grpo sft` logs a loss and no rewards: only the charts it has data for.
+    const supervised = rows.some((row) => isNumber(row.loss)) && !rows.some((row) => isNumber(row.reward));
+    const shown = supervised ? ['loss', 'grad-norm', 'learning-rate', 'time'] : null;
     return [
       { id: 'reward', title: 'Reward (mean, band: ± std)', series: makeSeries(rows, [['reward', 'reward']]), band: band },
       { id: 'reward-functions', title: 'Each reward function (mean)',
@@ -234,11 +237,13 @@
         series: makeSeries(rows, [['low', 'clip_ratio/low_mean'], ['high', 'clip_ratio/high_mean'], ['region', 'clip_ratio/region_mean']]) },
       { id: 'truncation', title: 'Cut by the length limit; groups with equal rewards', percent: true, fromZero: true,
         series: makeSeries(rows, [['cut by length', 'completions/clipped_ratio'], ['reward std = 0', 'frac_reward_zero_std']]) },
+      { id: 'loss', title: 'Loss per trained token (grpo sft: training, held-out)', fromZero: true,
+        series: makeSeries(rows, [['training', 'loss'], ['held-out', 'eval_loss']]) },
       { id: 'grad-norm', title: 'Gradient norm', series: makeSeries(rows, [['grad norm', 'grad_norm']]) },
       { id: 'learning-rate', title: 'Learning rate', series: makeSeries(rows, [['learning rate', 'learning_rate']]) },
       { id: 'time', title: 'Time per step (seconds)', fromZero: true,
         series: makeSeries(rows, [['step', 'time/step'], ['rollout', 'time/rollout'], ['reward', 'time/reward'], ['log-probs', 'time/logprobs'], ['update', 'time/update']]) },
-    ];
+    ].filter((spec) => (shown ? shown.includes(spec.id) : spec.id !== 'loss'));
   }
 
   // The eval.jsonl key names, from logs/metric_names.h (embedded by report_data.cpp).

@@ -113,6 +113,23 @@ std::string format_summary_row(const Json& metrics, const Palette& palette) {
                      number(number_field(metrics, "completions/mean_length"), "{:.1f}"));
 }
 
+bool is_supervised_step(const Json& metrics) {
+  return metrics.contains("loss") && !metrics.contains("reward");
+}
+
+std::string format_supervised_header(const Palette& palette) {
+  return fmt::format("{}{:>7} {:>9} {:>9} {:>10} {:>9} {:>7}{}\n", palette.bold, "step", "loss", "eval loss",
+                     "lr", "grad norm", "epoch", palette.reset);
+}
+
+std::string format_supervised_row(const Json& metrics, const Palette&) {
+  return fmt::format(
+      "{:>7} {:>9} {:>9} {:>10} {:>9} {:>7}\n", step_of(metrics),
+      number(number_field(metrics, "loss"), "{:.4f}"), number(number_field(metrics, "eval_loss"), "{:.4f}"),
+      number(number_field(metrics, "learning_rate"), "{:.2e}"),
+      number(number_field(metrics, "grad_norm"), "{:.3f}"), number(number_field(metrics, "epoch"), "{:.2f}"));
+}
+
 std::string format_eval_header(const Palette& palette) {
   return fmt::format("{}{:>7} {:>8} {:>8} {:>8} {:>8} {:>4} {:>8} {:>9} {:>9}{}\n", palette.bold, "step",
                      "greedy", "pass@1", "pass@k", "maj@k", "k", "format", "length", "problems",

@@ -26,6 +26,10 @@ std::string one_line(std::string_view text, size_t max_chars);
 
 std::string format_summary_header(const Palette& palette);
 std::string format_summary_row(const Json& metrics, const Palette& palette);
+// A `grpo sft` step (loss and no reward): step, loss, eval loss, learning rate, gradient norm, epoch.
+bool is_supervised_step(const Json& metrics);
+std::string format_supervised_header(const Palette& palette);
+std::string format_supervised_row(const Json& metrics, const Palette& palette);
 std::string format_eval_header(const Palette& palette);
 std::string format_eval_row(const Json& eval, const Palette& palette);
 

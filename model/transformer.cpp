@@ -253,14 +253,6 @@ torch::Tensor TransformerImpl::hidden_states(const torch::Tensor& input_ids, con
   }
   auto device = this->device();
 
-  // Rotary tables from explicit positions, in fp32 whatever the model's dtype (as HF does):
-  // inv_freq [hd/2]; freqs [B, T, hd/2]; cos/sin [B, 1, T, hd] (HF: cat(freqs, freqs)).
-  auto inv_freq = inverse_frequencies_.to(device);
-  auto freqs = positions.to(device, torch::kFloat32).unsqueeze(-1) * inv_freq;
-  auto emb = torch::cat({freqs, freqs}, -1);
-  auto cos = emb.cos().to(dtype()).unsqueeze(1);
-  auto sin = emb.sin().to(dtype()).unsqueeze(1);
-
   // mask [B, 1, T, S]: key s is visible to query t when it is a real token and not in the future.
   auto key_columns =
       torch::arange(keys_len, torch::TensorOptions().dtype(torch::kLong).device(device));  // [S]
@@ -277,13 +269,44 @@ torch::Tensor TransformerImpl::hidden_states(const torch::Tensor& input_ids, con
         mask.logical_and(attention_mask.to(device, torch::kBool).unsqueeze(1).unsqueeze(1));  // [B, 1, T, S]
   }
 
+  auto hidden = run_layers(input_ids, positions, mask, cache);
+  if (cache != nullptr) cache->length = keys_len;
+  return hidden;  // [B, T, D]
+}
+
+torch::Tensor TransformerImpl::packed_hidden_states(const torch::Tensor& input_ids,
+                                                    const torch::Tensor& positions,
+                                                    const torch::Tensor& segment_ids) {
+  if (input_ids.dim() != 2) fail("Transformer: input_ids must be [B, T], got {} dimensions", input_ids.dim());
+  if (positions.sizes() != input_ids.sizes() || segment_ids.sizes() != input_ids.sizes())
+    fail("Transformer: positions and segment_ids must have the shape of input_ids [B, T]");
+  auto device = this->device();
+  const int64_t steps = input_ids.size(1);
+  auto columns = torch::arange(steps, torch::TensorOptions().dtype(torch::kLong).device(device));  // [T]
+  auto causal = (columns.unsqueeze(0) <= columns.unsqueeze(1)).unsqueeze(0);  // [1, T, T]
+  auto segments = segment_ids.to(device, torch::kLong);                       // [B, T]
+  auto same_segment = segments.unsqueeze(2) == segments.unsqueeze(1);         // [B, T, T]
+  auto mask = causal.logical_and(same_segment).unsqueeze(1);                  // [B, 1, T, T]
+  return run_layers(input_ids, positions, mask, nullptr);                     // [B, T, D]
+}
+
+torch::Tensor TransformerImpl::run_layers(const torch::Tensor& input_ids, const torch::Tensor& positions,
+                                          const torch::Tensor& mask, KVCache* cache) {
+  auto device = this->device();
+  // Rotary tables from explicit positions, in fp32 whatever the model's dtype (as HF does):
+  // inv_freq [hd/2]; freqs [B, T, hd/2]; cos/sin [B, 1, T, hd] (HF: cat(freqs, freqs)).
+  auto inv_freq = inverse_frequencies_.to(device);
+  auto freqs = positions.to(device, torch::kFloat32).unsqueeze(-1) * inv_freq;
+  auto emb = torch::cat({freqs, freqs}, -1);
+  auto cos = emb.cos().to(dtype()).unsqueeze(1);
+  auto sin = emb.sin().to(dtype()).unsqueeze(1);
+
   auto x = model->embed_tokens(input_ids.to(device));  // [B, T, D]
   int64_t layer = 0;
   for (const auto& module : *model->layers) {
     x = module->as<DecoderLayer>()->forward(x, cos, sin, mask, cache, layer);
     ++layer;
   }
-  if (cache != nullptr) cache->length = keys_len;
   return model->norm(x);  // [B, T, D]
 }
 

@@ -93,6 +93,12 @@ class TransformerImpl : public torch::nn::Module {
   // tokens are appended to it. Returns the final hidden states [B, T, D] (after the final norm).
   torch::Tensor hidden_states(const torch::Tensor& input_ids, const torch::Tensor& positions,
                               const torch::Tensor& attention_mask, KVCache* cache = nullptr);
+  // Packed rows: several examples side by side in one row, each attending only to itself.
+  // input_ids, positions, segment_ids [B, T] int64; query t sees key s when s <= t and both carry the same
+  // segment id (positions normally restart at 0 with each example). No cache. Returns hidden [B, T, D], for
+  // each example what hidden_states() gives for it alone.
+  torch::Tensor packed_hidden_states(const torch::Tensor& input_ids, const torch::Tensor& positions,
+                                     const torch::Tensor& segment_ids);
   // hidden [..., D] -> logits [..., V]
   torch::Tensor logits_from_hidden(const torch::Tensor& hidden);
   // logits [B, T, V] for every position.
@@ -110,6 +116,10 @@ class TransformerImpl : public torch::nn::Module {
   torch::nn::Linear lm_head{nullptr};  // absent from parameters() when tied (uses embed_tokens.weight)
 
  private:
+  // The layers and the final norm over embedded input_ids; mask [B or 1, 1, T, S] bool (true = may attend).
+  torch::Tensor run_layers(const torch::Tensor& input_ids, const torch::Tensor& positions,
+                           const torch::Tensor& mask, KVCache* cache);
+
   ModelConfig config_;
   torch::Tensor inverse_frequencies_;  // [head_dim / 2] float32 on the CPU (rotary_inverse_frequencies)
 };

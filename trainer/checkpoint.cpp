@@ -162,4 +162,19 @@ void load_optimizer_state(const fs::path& checkpoint, torch::optim::Optimizer& o
   torch::load(optimizer, path.string());
 }
 
+std::optional<std::filesystem::path> checkpoint_to_resume(const std::string& resume,
+                                                          const std::filesystem::path& run_dir) {
+  if (resume == "latest") return latest_checkpoint(run_dir);
+  const std::filesystem::path given(resume);
+  if (is_checkpoint_directory(given)) return given;
+  if (std::filesystem::is_directory(given)) {
+    if (auto newest = latest_checkpoint(given)) return newest;
+  }
+  fail(
+      "--resume '{}' is neither a checkpoint directory (RUN/checkpoints/step-N, with manifest.json) nor a "
+      "run "
+      "directory holding one; give one, or --resume alone for the newest checkpoint of --output-dir",
+      resume);
+}
+
 }  // namespace grpo

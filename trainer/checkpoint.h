@@ -49,6 +49,11 @@ bool is_checkpoint_directory(const std::filesystem::path& path);
 // The newest complete checkpoint of a run directory, if any.
 std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::path& run_dir);
 
+// What --resume names: "latest", the run's newest checkpoint (none: start from step 0); else a checkpoint
+// directory, or the newest checkpoint of that run directory. Throws for a path that is neither.
+std::optional<std::filesystem::path> checkpoint_to_resume(const std::string& resume,
+                                                          const std::filesystem::path& run_dir);
+
 // Checks the manifest (every file present, same size, same hash); throws grpo::Error naming the file
 // otherwise.
 void verify_checkpoint(const std::filesystem::path& checkpoint);

@@ -12,26 +12,6 @@ namespace grpo {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// --resume latest: the run's newest checkpoint (none: start from step 0); --resume PATH: that checkpoint, or
-// the newest of that run directory.
-std::optional<fs::path> checkpoint_to_resume(const std::string& resume, const fs::path& run_dir) {
-  if (resume == "latest") return latest_checkpoint(run_dir);
-  const fs::path given(resume);
-  if (is_checkpoint_directory(given)) return given;
-  if (fs::is_directory(given)) {
-    if (auto newest = latest_checkpoint(given)) return newest;
-  }
-  fail(
-      "--resume '{}' is neither a checkpoint directory (RUN/checkpoints/step-N, with manifest.json) nor a "
-      "run "
-      "directory holding one; give one, or --resume alone for the newest checkpoint of --output-dir",
-      resume);
-}
-
-}  // namespace
-
 void GrpoTrainer::resume_from_checkpoint() {
   const size_t stale = remove_stale_staging(config_.output_dir);
   if (stale > 0)

@@ -26,7 +26,10 @@ const std::set<std::string> kResumableChanges = {
     "train.log_completions", "train.reward_timeout",
     // memory bounds: they change how the work is batched, not what is computed
     "train.max_decode_rows", "train.max_prefill_tokens", "train.max_tokens_per_forward",
-    "train.micro_batch_tokens", "train.logits_chunk_tokens"};
+    "train.micro_batch_tokens", "train.logits_chunk_tokens",
+    // grpo sft: the same kinds of options
+    "sft.resume", "sft.override", "sft.overwrite", "sft.output_dir", "sft.o", "sft.save_steps",
+    "sft.save_total_limit", "sft.eval_steps", "sft.logging_steps"};
 
 std::string trim(const std::string& text) {
   const auto first = text.find_first_not_of(" \t\r");
