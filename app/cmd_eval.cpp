@@ -14,13 +14,11 @@
 #include "app/chat_prompt_options.h"
 #include "app/command.h"
 #include "app/model_loading.h"
+#include "app/problem_source.h"
 #include "app/rollout_memory_options.h"
 #include "core/error.h"
-#include "datasets/dataset_loader.h"
 #include "datasets/prompt_template.h"
-#include "datasets/task_generator.h"
 #include "datasets/task_rewards.h"
-#include "datasets/task_source.h"
 #include "datasets/training_data.h"
 #include "logs/metric_names.h"
 #include "logs/terminal_text.h"
@@ -59,41 +57,6 @@ struct EvalArguments {
   std::vector<std::string> chat_template_kwargs;
   PromptRequest given;  // --template, --prefill, --stop when given: else the model's stored settings apply
 };
-
-struct EvalProblems {
-  std::vector<Example> problems;
-  std::string default_reward;  // the task's verifier, or accuracy for files
-};
-
-EvalProblems read_problems(const EvalArguments& arguments, const GlobalOptions& global) {
-  EvalProblems read;
-  const std::string task = task_name_of(arguments.data);
-  if (!task.empty()) {
-    if (arguments.n == 0) fail("--n 0: a generated task needs a number of problems (e.g. --n 200)");
-    const TaskGenerator& generator = find_task(task);
-    const uint64_t seed = arguments.data_seed != 0 ? arguments.data_seed : global.seed + kEvalSeedOffset;
-    read.problems =
-        generate_distinct_examples(generator, generator.difficulty(arguments.difficulty), seed, arguments.n);
-    read.default_reward = generator.reward_name();
-    return read;
-  }
-  if (!arguments.difficulty.empty()) {
-    fail("--difficulty '{}' applies to generated tasks (--data task:NAME), not to the data file '{}'",
-         arguments.difficulty, arguments.data);
-  }
-  LoadOptions options;
-  options.fields.question_field = arguments.question_field;
-  options.fields.answer_field = arguments.answer_field;
-  options.max_rows = arguments.n;
-  options.skip_bad_rows = arguments.skip_bad_rows;
-  LoadedExamples loaded = load_examples(arguments.data, options);
-  if (loaded.report.unreadable_golds > 0 || loaded.report.skipped > 0) {
-    fmt::print(stderr, "grpo: warning: {}\n", loaded.report.summary());
-  }
-  read.problems = std::move(loaded.examples);
-  read.default_reward = "accuracy";
-  return read;
-}
 
 std::string metric(double value) {
   return std::isfinite(value) ? fmt::format("{:.3f}", value) : "-";
@@ -173,7 +136,10 @@ void print_result(const EvalResult& result, const EvalArguments& arguments, cons
 void run_eval(EvalArguments arguments, const GlobalOptions& global) {
   if (arguments.data.empty()) fail("grpo eval: name the problems with --data FILE or --data task:NAME");
   register_task_rewards();
-  const EvalProblems read = read_problems(arguments, global);
+  const Problems read = read_problems(
+      {arguments.data, arguments.difficulty, arguments.question_field, arguments.answer_field, arguments.n,
+       arguments.data_seed != 0 ? arguments.data_seed : global.seed + kEvalSeedOffset,
+       arguments.skip_bad_rows});
   const std::string reward = arguments.rewards.empty() ? read.default_reward : arguments.rewards;
   RewardSet correctness = RewardSet::from_specs(split_reward_list(reward));
   RewardSet format;
