@@ -49,10 +49,17 @@ void print_parameters(const ModelConfig& config) {
   const int64_t head = config.tie_word_embeddings ? 0 : embedding;
   const int64_t layers = total - embedding - head - config.hidden_size;
   fmt::print("parameters: {} ({})\n", grouped_digits(total), short_count(total));
-  fmt::print("  embedding {}, {} layers {} ({} each), final norm {}, head {}\n", grouped_digits(embedding),
+  fmt::print("  embedding {}, {} layers {} ({}), final norm {}, head {}\n", grouped_digits(embedding),
              config.num_hidden_layers, grouped_digits(layers),
-             grouped_digits(layers / config.num_hidden_layers), config.hidden_size,
-             config.tie_word_embeddings ? "tied to the embedding" : grouped_digits(head));
+             config.is_moe() ? "dense and sparse layers differ"
+                             : grouped_digits(layers / config.num_hidden_layers) + " each",
+             config.hidden_size, config.tie_word_embeddings ? "tied to the embedding" : grouped_digits(head));
+  if (config.is_moe()) {
+    const int64_t active = config.active_parameter_count();
+    fmt::print("  experts: {}\n", describe_experts(config));
+    fmt::print("  active per token: {} ({}, {:.0f}% of the total)\n", grouped_digits(active),
+               short_count(active), 100.0 * static_cast<double>(active) / static_cast<double>(total));
+  }
 
   const double count = static_cast<double>(total);
   fmt::print(

@@ -81,7 +81,7 @@ inline DecodeStepProfile profile_decode_step(TransformerImpl& model, int64_t row
   });
   profile.attention_core = attention_modules - profile.projections;
   profile.mlp = timed([&] {
-    for (auto* block : blocks) block->mlp(x);
+    for (auto* block : blocks) block->feed_forward(x);
   });
   profile.norms = timed([&] {
     for (auto* block : blocks) {

@@ -126,6 +126,148 @@ json rope_scaling_json(const RopeScaling& scaling) {
   return out;
 }
 
+std::vector<int64_t> integer_list_field(const json& object, const std::string& source, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return {};
+  std::vector<int64_t> values;
+  if (it->is_array()) {
+    for (const auto& item : *it) {
+      if (!item.is_number_integer()) break;
+      values.push_back(item.get<int64_t>());
+    }
+    if (values.size() == it->size()) return values;
+  }
+  fail("{}: field \"{}\" must be a list of integers, got {}; fix the file", source, key, it->dump());
+}
+
+// The mixture-of-experts fields of a qwen2_moe / qwen3_moe / mixtral config.json (see MoeConfig).
+void read_moe(const json& object, const std::string& source, ModelConfig& config) {
+  MoeConfig& moe = config.moe;
+  const bool mixtral = config.model_type == "mixtral";
+  moe.num_experts = required_integer(object, source, mixtral ? "num_local_experts" : "num_experts");
+  moe.num_experts_per_tok = required_integer(object, source, "num_experts_per_tok");
+  moe.moe_intermediate_size =
+      mixtral ? config.intermediate_size : required_integer(object, source, "moe_intermediate_size");
+  if (config.model_type == "qwen2_moe") {
+    moe.shared_expert_intermediate_size = required_integer(object, source, "shared_expert_intermediate_size");
+    if (!bool_field(object, source, "qkv_bias", true))
+      fail("{}: qkv_bias = false is not supported (Qwen2-MoE's attention has q/k/v biases)", source);
+  }
+  // Mixtral always renormalises the top-k weights and has every layer sparse.
+  moe.norm_topk_prob = mixtral || bool_field(object, source, "norm_topk_prob", false);
+  if (!mixtral) {
+    moe.decoder_sparse_step = integer_field(object, source, "decoder_sparse_step", 1);
+    moe.mlp_only_layers = integer_list_field(object, source, "mlp_only_layers");
+  } else {
+    if (number_field(object, source, "router_jitter_noise", 0.0) > 0)
+      fail("{}: router_jitter_noise > 0 is not supported", source);
+    auto window = object.find("sliding_window");
+    if (window != object.end() && !window->is_null())
+      fail("{}: sliding_window = {} is not supported (full attention only)", source, window->dump());
+  }
+  moe.router_aux_loss_coef = number_field(object, source, "router_aux_loss_coef", 0.001);
+  moe.output_router_logits = bool_field(object, source, "output_router_logits", false);
+  // DeepSeek-V3's routing fields, by its names.
+  moe.n_shared_experts = object.contains("n_shared_experts") && !object["n_shared_experts"].is_null()
+                             ? integer_field(object, source, "n_shared_experts", 0)
+                             : 0;
+  moe.first_k_dense_replace = integer_field(object, source, "first_k_dense_replace", 0);
+  moe.scoring_func = string_field(object, source, "scoring_func", moe.scoring_func);
+  moe.topk_method = string_field(object, source, "topk_method", moe.topk_method);
+  moe.routed_scaling_factor =
+      number_field(object, source, "routed_scaling_factor", moe.routed_scaling_factor);
+  if (integer_field(object, source, "n_group", 1) > 1)
+    fail("{}: n_group > 1 (DeepSeek-V3's group-limited routing) is not supported", source);
+}
+
+void write_moe(const ModelConfig& config, json& out) {
+  const MoeConfig& moe = config.moe;
+  if (config.model_type == "mixtral") {
+    out["num_local_experts"] = moe.num_experts;
+    out["router_jitter_noise"] = 0.0;
+  } else {
+    out["num_experts"] = moe.num_experts;
+    out["moe_intermediate_size"] = moe.moe_intermediate_size;
+    out["norm_topk_prob"] = moe.norm_topk_prob;
+    out["decoder_sparse_step"] = moe.decoder_sparse_step;
+    out["mlp_only_layers"] = moe.mlp_only_layers;
+  }
+  if (config.model_type == "qwen2_moe")
+    out["shared_expert_intermediate_size"] = moe.shared_expert_intermediate_size;
+  out["num_experts_per_tok"] = moe.num_experts_per_tok;
+  out["router_aux_loss_coef"] = moe.router_aux_loss_coef;
+  out["output_router_logits"] = moe.output_router_logits;
+  // DeepSeek-V3's fields only where they differ from plain Qwen / Mixtral routing.
+  if (moe.n_shared_experts > 0) out["n_shared_experts"] = moe.n_shared_experts;
+  if (moe.first_k_dense_replace > 0) out["first_k_dense_replace"] = moe.first_k_dense_replace;
+  if (moe.scoring_func != "softmax") out["scoring_func"] = moe.scoring_func;
+  if (moe.topk_method != "greedy") out["topk_method"] = moe.topk_method;
+  if (moe.routed_scaling_factor != 1.0) out["routed_scaling_factor"] = moe.routed_scaling_factor;
+}
+
+// The mixture-of-experts fields: present exactly on the MoE model types, and consistent.
+void validate_moe(const ModelConfig& config) {
+  const MoeConfig& moe = config.moe;
+  const bool moe_type =
+      config.model_type == "qwen2_moe" || config.model_type == "qwen3_moe" || config.model_type == "mixtral";
+  if (!moe_type) {
+    if (moe.num_experts != 0) {
+      fail("num_experts = {} on model_type \"{}\": experts need qwen2_moe, qwen3_moe or mixtral",
+           moe.num_experts, config.model_type);
+    }
+    return;
+  }
+  constexpr int64_t kMaxExperts = 65536;
+  if (moe.num_experts <= 0 || moe.num_experts > kMaxExperts) {
+    fail("config field num_experts = {} must be between 1 and {} for model_type \"{}\"", moe.num_experts,
+         kMaxExperts, config.model_type);
+  }
+  if (moe.num_experts_per_tok <= 0 || moe.num_experts_per_tok > moe.num_experts) {
+    fail("config field num_experts_per_tok = {} must be between 1 and num_experts = {}",
+         moe.num_experts_per_tok, moe.num_experts);
+  }
+  if (moe.moe_intermediate_size <= 0)
+    fail("config field moe_intermediate_size = {} must be positive", moe.moe_intermediate_size);
+  if (config.model_type == "mixtral" && config.attention_bias)
+    fail("mixtral has no attention biases; set attention_bias false");
+  if (config.model_type == "mixtral" && moe.moe_intermediate_size != config.intermediate_size) {
+    fail("mixtral: the experts' width is intermediate_size = {}, not {}", config.intermediate_size,
+         moe.moe_intermediate_size);
+  }
+  if (moe.shared_expert_intermediate_size < 0 || moe.n_shared_experts < 0 || moe.first_k_dense_replace < 0) {
+    fail(
+        "config fields shared_expert_intermediate_size ({}), n_shared_experts ({}) and first_k_dense_replace "
+        "({}) "
+        "must not be negative",
+        moe.shared_expert_intermediate_size, moe.n_shared_experts, moe.first_k_dense_replace);
+  }
+  if (moe.shared_expert_intermediate_size > 0 && config.model_type != "qwen2_moe") {
+    fail(
+        "shared_expert_intermediate_size = {} on model_type \"{}\": the gated shared expert is Qwen2-MoE's "
+        "(use n_shared_experts for DeepSeek-V3's ungated ones)",
+        moe.shared_expert_intermediate_size, config.model_type);
+  }
+  if (moe.decoder_sparse_step <= 0)
+    fail("config field decoder_sparse_step = {} must be positive", moe.decoder_sparse_step);
+  for (int64_t layer : moe.mlp_only_layers) {
+    if (layer < 0 || layer >= config.num_hidden_layers) {
+      fail("config field mlp_only_layers lists layer {}, outside 0..{}", layer, config.num_hidden_layers - 1);
+    }
+  }
+  if (!(moe.router_aux_loss_coef >= 0))
+    fail("config field router_aux_loss_coef = {} must not be negative", moe.router_aux_loss_coef);
+  if (moe.scoring_func != "softmax" && moe.scoring_func != "sigmoid")
+    fail("config field scoring_func = \"{}\" is not supported; use \"softmax\" or \"sigmoid\"",
+         moe.scoring_func);
+  if (moe.topk_method != "greedy" && moe.topk_method != "noaux_tc") {
+    fail(
+        "config field topk_method = \"{}\" is not supported; use \"greedy\" or \"noaux_tc\" (balancing bias)",
+        moe.topk_method);
+  }
+  if (!(moe.routed_scaling_factor > 0))
+    fail("config field routed_scaling_factor = {} must be positive", moe.routed_scaling_factor);
+}
+
 }  // namespace
 
 bool RopeScaling::operator==(const RopeScaling& other) const {
@@ -134,18 +276,66 @@ bool RopeScaling::operator==(const RopeScaling& other) const {
          original_max_position_embeddings == other.original_max_position_embeddings;
 }
 
+bool MoeConfig::operator==(const MoeConfig& other) const {
+  return num_experts == other.num_experts && num_experts_per_tok == other.num_experts_per_tok &&
+         moe_intermediate_size == other.moe_intermediate_size &&
+         shared_expert_intermediate_size == other.shared_expert_intermediate_size &&
+         n_shared_experts == other.n_shared_experts && norm_topk_prob == other.norm_topk_prob &&
+         decoder_sparse_step == other.decoder_sparse_step && mlp_only_layers == other.mlp_only_layers &&
+         first_k_dense_replace == other.first_k_dense_replace &&
+         router_aux_loss_coef == other.router_aux_loss_coef &&
+         output_router_logits == other.output_router_logits && scoring_func == other.scoring_func &&
+         topk_method == other.topk_method && routed_scaling_factor == other.routed_scaling_factor;
+}
+
 const std::vector<std::string>& ModelConfig::supported_model_types() {
-  static const std::vector<std::string> types{"llama", "qwen2", "qwen3"};
+  static const std::vector<std::string> types{"llama", "qwen2", "qwen3", "qwen2_moe", "qwen3_moe", "mixtral"};
   return types;
 }
 
+bool ModelConfig::is_sparse_layer(int64_t layer) const {
+  if (!is_moe() || layer < moe.first_k_dense_replace || moe.decoder_sparse_step <= 0) return false;
+  if ((layer + 1) % moe.decoder_sparse_step != 0) return false;
+  return std::find(moe.mlp_only_layers.begin(), moe.mlp_only_layers.end(), layer) ==
+         moe.mlp_only_layers.end();
+}
+
+int64_t ModelConfig::sparse_layer_count() const {
+  if (!is_moe() || moe.decoder_sparse_step <= 0) return 0;
+  // Layers i in [first_k_dense_replace, L) with (i + 1) % step == 0, less those listed in mlp_only_layers.
+  const int64_t step = moe.decoder_sparse_step, first = std::max<int64_t>(0, moe.first_k_dense_replace);
+  int64_t count = first >= num_hidden_layers ? 0 : num_hidden_layers / step - first / step;
+  std::vector<int64_t> listed = moe.mlp_only_layers;
+  std::sort(listed.begin(), listed.end());
+  listed.erase(std::unique(listed.begin(), listed.end()), listed.end());
+  for (int64_t layer : listed) {
+    if (layer >= first && layer < num_hidden_layers && (layer + 1) % step == 0) --count;
+  }
+  return count;
+}
+
 int64_t ModelConfig::parameter_count() const {
-  int64_t globals = 0, layer = 0;
+  int64_t total = 0;
   for (const auto& [name, shape] : global_tensor_shapes(*this))
-    globals = saturating_add(globals, element_count(shape));
-  for (const auto& [name, shape] : layer_tensor_shapes(*this))
-    layer = saturating_add(layer, element_count(shape));
-  return saturating_add(globals, saturating_multiply(num_hidden_layers, layer));
+    total = saturating_add(total, element_count(shape));
+  const int64_t sparse_layers = sparse_layer_count();
+  for (bool sparse : {false, true}) {
+    const int64_t layers = sparse ? sparse_layers : num_hidden_layers - sparse_layers;
+    if (layers <= 0) continue;
+    int64_t layer = 0;
+    for (const auto& [name, shape] : layer_shapes_of_kind(*this, sparse))
+      layer = saturating_add(layer, element_count(shape));
+    total = saturating_add(total, saturating_multiply(layers, layer));
+  }
+  return total;
+}
+
+int64_t ModelConfig::active_parameter_count() const {
+  const int64_t idle_experts = moe.num_experts - moe.num_experts_per_tok;
+  const int64_t per_expert = saturating_multiply(3 * hidden_size, moe.moe_intermediate_size);
+  const int64_t idle =
+      saturating_multiply(sparse_layer_count(), saturating_multiply(idle_experts, per_expert));
+  return is_moe() ? parameter_count() - idle : parameter_count();
 }
 
 void ModelConfig::validate() const {
@@ -202,6 +392,7 @@ void ModelConfig::validate() const {
           rope_scaling.original_max_position_embeddings);
     }
   }
+  validate_moe(*this);
   if (parameter_count() == std::numeric_limits<int64_t>::max()) {
     fail(
         "the sizes (vocab_size {}, hidden_size {}, intermediate_size {}, {} layers, head dim {}) imply more "
@@ -287,6 +478,10 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& object, const std::stri
     fail("{}: use_sliding_window = true is not supported (full attention only)", source);
   }
   if (bool_field(object, source, "mlp_bias", false)) fail("{}: mlp_bias = true is not supported", source);
+  if (config.model_type == "qwen2_moe" || config.model_type == "qwen3_moe" ||
+      config.model_type == "mixtral") {
+    read_moe(object, source, config);
+  }
 
   try {
     config.validate();
@@ -298,10 +493,15 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& object, const std::stri
 
 nlohmann::json ModelConfig::to_json() const {
   json out;
-  const bool qwen = model_type == "qwen2" || model_type == "qwen3";
-  const char* architecture = model_type == "qwen3"   ? "Qwen3ForCausalLM"
-                             : model_type == "qwen2" ? "Qwen2ForCausalLM"
-                                                     : "LlamaForCausalLM";
+  const bool qwen = model_type == "qwen2" || model_type == "qwen3" || model_type == "qwen2_moe" ||
+                    model_type == "qwen3_moe";
+  const bool qwen3_attention = model_type == "qwen3" || model_type == "qwen3_moe";
+  const char* architecture = model_type == "qwen3"       ? "Qwen3ForCausalLM"
+                             : model_type == "qwen2"     ? "Qwen2ForCausalLM"
+                             : model_type == "qwen2_moe" ? "Qwen2MoeForCausalLM"
+                             : model_type == "qwen3_moe" ? "Qwen3MoeForCausalLM"
+                             : model_type == "mixtral"   ? "MixtralForCausalLM"
+                                                         : "LlamaForCausalLM";
   out["architectures"] = json::array({architecture});
   out["model_type"] = model_type;
   out["vocab_size"] = vocab_size;
@@ -333,14 +533,17 @@ nlohmann::json ModelConfig::to_json() const {
   if (qwen) {
     // Qwen2 always has q/k/v biases; these keys are what Qwen2.5 / Qwen3 checkpoints carry.
     out["use_sliding_window"] = false;
-    out["sliding_window"] = model_type == "qwen3" ? json(nullptr) : json(max_position_embeddings);
+    out["sliding_window"] = qwen3_attention ? json(nullptr) : json(max_position_embeddings);
     out["max_window_layers"] = num_hidden_layers;
-    if (model_type == "qwen3") out["attention_bias"] = attention_bias;
+    if (qwen3_attention) out["attention_bias"] = attention_bias;
+  } else if (model_type == "mixtral") {
+    out["sliding_window"] = nullptr;
   } else {
     out["attention_bias"] = attention_bias;
     out["mlp_bias"] = false;
     out["pretraining_tp"] = 1;
   }
+  if (is_moe()) write_moe(*this, out);
   return out;
 }
 

@@ -1,5 +1,6 @@
-// ModelConfig: the architecture of a Llama / Qwen2 / Qwen3 decoder, read from and written to Hugging Face's
-// config.json (the fields keep their Hugging Face names).
+// ModelConfig: the architecture of a Llama / Qwen2 / Qwen3 decoder, or of its mixture-of-experts variants
+// (Qwen2-MoE, Qwen3-MoE, Mixtral), read from and written to Hugging Face's config.json (the fields keep their
+// Hugging Face names).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -23,8 +24,35 @@ struct RopeScaling {
   bool operator==(const RopeScaling& other) const;
 };
 
+// The mixture-of-experts part of a configuration (absent, num_experts = 0, for dense models). Hugging Face's
+// names: Qwen2-MoE / Qwen3-MoE num_experts (Mixtral: num_local_experts), num_experts_per_tok,
+// moe_intermediate_size (Mixtral: intermediate_size), shared_expert_intermediate_size (Qwen2-MoE's shared
+// expert with its sigmoid gate), norm_topk_prob, decoder_sparse_step, mlp_only_layers, router_aux_loss_coef.
+// DeepSeek-V3's names for its routing, read on any MoE model_type (transformers' Qwen / Mixtral classes
+// ignore them, so a checkpoint using them is exact here only): scoring_func ("softmax" | "sigmoid"),
+// topk_method ("greedy" | "noaux_tc": a per-expert balancing bias added to the scores for the choice of
+// experts only, stored as mlp.gate.e_score_correction_bias), routed_scaling_factor, n_shared_experts (ungated
+// shared experts of moe_intermediate_size each) and first_k_dense_replace.
+struct MoeConfig {
+  int64_t num_experts = 0;  // routed experts per sparse layer; 0 = a dense model
+  int64_t num_experts_per_tok = 0;
+  int64_t moe_intermediate_size = 0;            // each routed expert's SwiGLU width
+  int64_t shared_expert_intermediate_size = 0;  // Qwen2-MoE: a gated shared expert of this width (0 = none)
+  int64_t n_shared_experts = 0;                 // DeepSeek-V3: ungated shared experts (0 = none)
+  bool norm_topk_prob = false;                  // renormalise the top-k weights to sum to 1 (Mixtral always)
+  int64_t decoder_sparse_step = 1;              // layer i is sparse when (i + 1) % step == 0 ...
+  std::vector<int64_t> mlp_only_layers;         // ... and it is not listed here ...
+  int64_t first_k_dense_replace = 0;            // ... and i >= this
+  double router_aux_loss_coef = 0.0;  // coefficient of the sequence-level balance loss (0 = not computed)
+  bool output_router_logits = false;  // kept for the round trip (transformers adds its loss when true)
+  std::string scoring_func = "softmax";
+  std::string topk_method = "greedy";
+  double routed_scaling_factor = 1.0;
+  bool operator==(const MoeConfig& other) const;
+};
+
 struct ModelConfig {
-  std::string model_type = "llama";  // "llama", "qwen2" or "qwen3"
+  std::string model_type = "llama";  // "llama", "qwen2", "qwen3", "qwen2_moe", "qwen3_moe" or "mixtral"
   int64_t vocab_size = 32000;
   int64_t hidden_size = 256;
   int64_t intermediate_size = 688;
@@ -44,14 +72,25 @@ struct ModelConfig {
   int64_t pad_token_id = -1;            // -1 = none
   std::string torch_dtype = "float32";  // float32 | bfloat16 | float16: the dtype the weights are stored in
   std::string hidden_act = "silu";
+  MoeConfig moe;
 
   int64_t resolved_head_dim() const { return head_dim > 0 ? head_dim : hidden_size / num_attention_heads; }
-  bool has_qkv_bias() const { return model_type == "qwen2" || attention_bias; }
-  bool has_o_bias() const { return model_type != "qwen2" && attention_bias; }
+  bool qwen2_attention() const { return model_type == "qwen2" || model_type == "qwen2_moe"; }
+  bool has_qkv_bias() const { return qwen2_attention() || attention_bias; }
+  bool has_o_bias() const { return !qwen2_attention() && attention_bias; }
   // Qwen3: an RMSNorm over each head's queries and keys (q_norm / k_norm, [head_dim]) before the rotation.
-  bool has_qk_norm() const { return model_type == "qwen3"; }
-  // Every weight the config implies; saturates at INT64_MAX (validate() refuses configs that large).
+  bool has_qk_norm() const { return model_type == "qwen3" || model_type == "qwen3_moe"; }
+  bool is_moe() const { return moe.num_experts > 0; }
+  // Whether decoder layer `layer` has the sparse block (else the dense MLP of intermediate_size).
+  bool is_sparse_layer(int64_t layer) const;
+  int64_t sparse_layer_count() const;
+  // Mixtral names its block "block_sparse_moe" and its experts' projections w1 / w3 / w2.
+  bool mixtral_names() const { return model_type == "mixtral"; }
+  // Every weight the config implies (and the balancing biases); saturates at INT64_MAX (validate() refuses
+  // configs that large).
   int64_t parameter_count() const;
+  // The weights one token uses: the total without the routed experts it is not sent to.
+  int64_t active_parameter_count() const;
 
   // Throws grpo::Error with the field and value when the configuration is unusable.
   void validate() const;

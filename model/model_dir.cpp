@@ -62,6 +62,8 @@ std::string describe_list(const std::vector<std::string>& names, int64_t total =
 TensorMap model_state(TransformerImpl& model) {
   TensorMap state;
   for (const auto& item : model.named_parameters(/*recurse=*/true)) state.emplace(item.key(), item.value());
+  // Buffers that checkpoints carry: the MoE balancing biases (mlp.gate.e_score_correction_bias).
+  for (const auto& item : model.named_buffers(/*recurse=*/true)) state.emplace(item.key(), item.value());
   if (model.config().tie_word_embeddings) state.erase("lm_head.weight");
   return state;
 }
@@ -91,10 +93,7 @@ void check_checkpoint_layout(const fs::path& directory, const ModelConfig& confi
     if (name == "lm_head.weight" && config.tie_word_embeddings) continue;
     unexpected.push_back(name);
   }
-  const int64_t expected_count =
-      saturating_add(static_cast<int64_t>(global_tensor_shapes(config).size()),
-                     saturating_multiply(config.num_hidden_layers,
-                                         static_cast<int64_t>(layer_tensor_shapes(config).size())));
+  const int64_t expected_count = expected_tensor_count(config);
   if (present < expected_count) {
     // Name the first few missing ones without enumerating an absurd number of layers.
     std::vector<std::string> missing;

@@ -32,6 +32,20 @@ std::string human_bytes(double bytes) {
   return fmt::format("{} bytes", static_cast<int64_t>(bytes));
 }
 
+std::string describe_experts(const ModelConfig& config) {
+  const MoeConfig& moe = config.moe;
+  std::string text = fmt::format(
+      "{} experts of width {}, top {} ({}{}{})", moe.num_experts, moe.moe_intermediate_size,
+      moe.num_experts_per_tok, moe.scoring_func, moe.norm_topk_prob ? ", renormalised" : "",
+      moe.routed_scaling_factor != 1.0 ? fmt::format(", scaled x{}", moe.routed_scaling_factor) : "");
+  if (moe.shared_expert_intermediate_size > 0)
+    text += fmt::format(", a gated shared expert of width {}", moe.shared_expert_intermediate_size);
+  if (moe.n_shared_experts > 0) text += fmt::format(", {} shared experts", moe.n_shared_experts);
+  if (moe.topk_method == "noaux_tc") text += ", balancing bias";
+  return text +
+         fmt::format(", {} of {} layers sparse", config.sparse_layer_count(), config.num_hidden_layers);
+}
+
 std::string describe_architecture(const ModelConfig& config) {
   std::string extras =
       config.has_qkv_bias() ? (config.has_o_bias() ? ", q/k/v/o biases" : ", q/k/v biases") : "";
@@ -39,6 +53,7 @@ std::string describe_architecture(const ModelConfig& config) {
   if (!config.rope_scaling.type.empty()) {
     extras += fmt::format(", rope scaling {} x{}", config.rope_scaling.type, config.rope_scaling.factor);
   }
+  if (config.is_moe()) extras += "; " + describe_experts(config);
   return fmt::format(
       "{}, {} layers, hidden {}, intermediate {}, {} heads ({} key/value, head dim {}), vocabulary {}, {} "
       "head{}",

@@ -20,6 +20,9 @@ std::string human_bytes(double bytes);
 // head"
 std::string describe_architecture(const ModelConfig& config);
 
+// "8 experts of width 88, top 2 (softmax), a gated shared expert of width 176, 4 of 4 layers sparse"
+std::string describe_experts(const ModelConfig& config);
+
 // Bytes per parameter for training in float32 with AdamW: weights, gradients, two moments.
 constexpr double kAdamWTrainingBytesPerParameter = 16.0;
 

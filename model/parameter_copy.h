@@ -5,7 +5,8 @@
 
 namespace grpo {
 
-// Copies every parameter of `source` into the same-named parameter of `target`, without gradient tracking:
+// Copies every parameter (and buffer: the MoE balancing biases) of `source` into the same-named one of
+// `target`, without gradient tracking:
 // resuming from a checkpoint, resetting a reference model to the policy. Throws naming a parameter `source`
 // lacks.
 void copy_parameters(const TransformerImpl& source, TransformerImpl& target);

@@ -89,6 +89,10 @@ const std::vector<ModelPreset>& model_presets() {
        true},
       {"llama3-tiny", "llama 3.2 family (llama3 rope scaling), hidden 64, 2 layers, vocabulary 128,256: 8.3M",
        true},
+      {"moe-tiny",
+       "qwen2_moe, tiny's sizes with 8 experts (top 2, width 88) and a shared expert (width 176): tiny's "
+       "active parameters per token, 2.2M in all + 256 per vocabulary entry",
+       false},
   };
   return presets;
 }
@@ -101,6 +105,16 @@ ModelConfig preset_config(const std::string& preset, int64_t vocab_size) {
     config = generic({384, 1024, 6, 6, 2, 0}, vocab_size);
   } else if (preset == "base") {
     config = generic({768, 2048, 8, 12, 4, 0}, vocab_size);
+  } else if (preset == "moe-tiny") {
+    // The demo's tiny model with each MLP (width 352) replaced by a Qwen2-MoE block of the same active width:
+    // 2 routed experts of 88 + a shared expert of 176 per token.
+    config = generic({128, 352, 4, 4, 2, 0}, vocab_size);
+    config.model_type = "qwen2_moe";
+    config.moe.num_experts = 8;
+    config.moe.num_experts_per_tok = 2;
+    config.moe.moe_intermediate_size = 88;
+    config.moe.shared_expert_intermediate_size = 176;
+    config.moe.router_aux_loss_coef = 0.001;
   } else if (preset == "qwen2.5-0.5b") {
     config = qwen25({896, 4864, 24, 14, 2, 0});
   } else if (preset == "qwen3-0.6b") {

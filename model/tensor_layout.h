@@ -19,8 +19,13 @@ using NamedShapes = std::vector<std::pair<std::string, TensorShape>>;
 
 // Tensors outside the layers: model.embed_tokens.weight, model.norm.weight, lm_head.weight (unless tied).
 NamedShapes global_tensor_shapes(const ModelConfig& config);
-// Tensors of one decoder layer, named relative to "model.layers.N." ("self_attn.q_proj.weight", ...).
-NamedShapes layer_tensor_shapes(const ModelConfig& config);
+// Tensors of decoder layer `layer`, named relative to "model.layers.N." ("self_attn.q_proj.weight", ...): the
+// dense MLP, or on sparse layers of an MoE model the router, the experts and the shared expert(s).
+NamedShapes layer_tensor_shapes(const ModelConfig& config, int64_t layer);
+// The same for any layer of one kind: sparse (an MoE layer) or dense.
+NamedShapes layer_shapes_of_kind(const ModelConfig& config, bool sparse);
+// How many tensors the config implies in all (saturating).
+int64_t expected_tensor_count(const ModelConfig& config);
 // The shape `config` implies for a checkpoint tensor `name`; nullopt when the model has no such tensor.
 std::optional<TensorShape> expected_tensor_shape(const ModelConfig& config, const std::string& name);
 // Every expected name in order (globals, then layer 0, 1, ...), calling `visit(name, shape)` until it returns
@@ -30,10 +35,9 @@ void for_each_expected_tensor(const ModelConfig& config, Visit visit) {
   for (const auto& [name, shape] : global_tensor_shapes(config)) {
     if (!visit(name, shape)) return;
   }
-  const NamedShapes layer = layer_tensor_shapes(config);
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
     const std::string prefix = "model.layers." + std::to_string(i) + ".";
-    for (const auto& [name, shape] : layer) {
+    for (const auto& [name, shape] : layer_tensor_shapes(config, i)) {
       if (!visit(prefix + name, shape)) return;
     }
   }

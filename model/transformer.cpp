@@ -171,20 +171,13 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
 
 // ---------------------------------------------------------------- MLP and block
 
-MLPImpl::MLPImpl(const ModelConfig& config) {
-  int64_t d = config.hidden_size, f = config.intermediate_size;
-  gate_proj = register_module("gate_proj", torch::nn::Linear(torch::nn::LinearOptions(d, f).bias(false)));
-  up_proj = register_module("up_proj", torch::nn::Linear(torch::nn::LinearOptions(d, f).bias(false)));
-  down_proj = register_module("down_proj", torch::nn::Linear(torch::nn::LinearOptions(f, d).bias(false)));
-}
-
-torch::Tensor MLPImpl::forward(const torch::Tensor& x) {
-  return down_proj(torch::silu(gate_proj(x)) * up_proj(x));
-}
-
-DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& config) {
+DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& config, int64_t layer) {
   self_attn = register_module("self_attn", Attention(config));
-  mlp = register_module("mlp", MLP(config));
+  if (config.is_sparse_layer(layer)) {
+    moe = register_module(config.mixtral_names() ? "block_sparse_moe" : "mlp", SparseMoeBlock(config));
+  } else {
+    mlp = register_module("mlp", MLP(config));
+  }
   input_layernorm = register_module("input_layernorm", RMSNorm(config.hidden_size, config.rms_norm_eps));
   post_attention_layernorm =
       register_module("post_attention_layernorm", RMSNorm(config.hidden_size, config.rms_norm_eps));
@@ -192,15 +185,19 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& config) {
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                         const torch::Tensor& sin, const torch::Tensor& mask, KVCache* cache,
-                                        int64_t layer) {
+                                        int64_t layer, const torch::Tensor& token_mask) {
   auto h = x + self_attn(input_layernorm(x), cos, sin, mask, cache, layer);
-  return h + mlp(post_attention_layernorm(h));
+  return h + feed_forward(post_attention_layernorm(h), token_mask);
+}
+
+torch::Tensor DecoderLayerImpl::feed_forward(const torch::Tensor& x, const torch::Tensor& token_mask) {
+  return moe ? moe(x, token_mask) : mlp(x);
 }
 
 DecoderImpl::DecoderImpl(const ModelConfig& config) {
   embed_tokens = register_module("embed_tokens", torch::nn::Embedding(config.vocab_size, config.hidden_size));
   layers = register_module("layers", torch::nn::ModuleList());
-  for (int64_t i = 0; i < config.num_hidden_layers; ++i) layers->push_back(DecoderLayer(config));
+  for (int64_t i = 0; i < config.num_hidden_layers; ++i) layers->push_back(DecoderLayer(config, i));
   norm = register_module("norm", RMSNorm(config.hidden_size, config.rms_norm_eps));
 }
 
@@ -269,7 +266,12 @@ torch::Tensor TransformerImpl::hidden_states(const torch::Tensor& input_ids, con
         mask.logical_and(attention_mask.to(device, torch::kBool).unsqueeze(1).unsqueeze(1));  // [B, 1, T, S]
   }
 
-  auto hidden = run_layers(input_ids, positions, mask, cache);
+  // The new tokens' own columns: which of them are real (the sparse blocks count load over those only).
+  torch::Tensor token_mask;  // [B, T] bool or undefined
+  if (attention_mask.defined() && config_.is_moe()) {
+    token_mask = attention_mask.to(device, torch::kBool).narrow(1, past, steps);
+  }
+  auto hidden = run_layers(input_ids, positions, mask, cache, token_mask);
   if (cache != nullptr) cache->length = keys_len;
   return hidden;  // [B, T, D]
 }
@@ -287,11 +289,15 @@ torch::Tensor TransformerImpl::packed_hidden_states(const torch::Tensor& input_i
   auto segments = segment_ids.to(device, torch::kLong);                       // [B, T]
   auto same_segment = segments.unsqueeze(2) == segments.unsqueeze(1);         // [B, T, T]
   auto mask = causal.logical_and(same_segment).unsqueeze(1);                  // [B, 1, T, T]
-  return run_layers(input_ids, positions, mask, nullptr);                     // [B, T, D]
+  // Padding (segment -1) is not load for the sparse blocks.
+  torch::Tensor token_mask =
+      config_.is_moe() ? (segments >= 0) : torch::Tensor();            // [B, T] bool or undefined
+  return run_layers(input_ids, positions, mask, nullptr, token_mask);  // [B, T, D]
 }
 
 torch::Tensor TransformerImpl::run_layers(const torch::Tensor& input_ids, const torch::Tensor& positions,
-                                          const torch::Tensor& mask, KVCache* cache) {
+                                          const torch::Tensor& mask, KVCache* cache,
+                                          const torch::Tensor& token_mask) {
   auto device = this->device();
   // Rotary tables from explicit positions, in fp32 whatever the model's dtype (as HF does):
   // inv_freq [hd/2]; freqs [B, T, hd/2]; cos/sin [B, 1, T, hd] (HF: cat(freqs, freqs)).
@@ -304,10 +310,31 @@ torch::Tensor TransformerImpl::run_layers(const torch::Tensor& input_ids, const 
   auto x = model->embed_tokens(input_ids.to(device));  // [B, T, D]
   int64_t layer = 0;
   for (const auto& module : *model->layers) {
-    x = module->as<DecoderLayer>()->forward(x, cos, sin, mask, cache, layer);
+    x = module->as<DecoderLayer>()->forward(x, cos, sin, mask, cache, layer, token_mask);
     ++layer;
   }
   return model->norm(x);  // [B, T, D]
+}
+
+std::vector<SparseMoeBlock> TransformerImpl::sparse_blocks() const {
+  std::vector<SparseMoeBlock> blocks;
+  for (const auto& module : *model->layers) {
+    const auto& moe = module->as<DecoderLayer>()->moe;
+    if (moe) blocks.push_back(moe);
+  }
+  return blocks;
+}
+
+torch::Tensor TransformerImpl::auxiliary_loss() const {
+  auto total = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(device()));
+  for (const auto& block : sparse_blocks()) {
+    if (block->auxiliary_loss.defined()) total = total + block->auxiliary_loss;
+  }
+  return total;
+}
+
+void TransformerImpl::update_balancing_biases(double rate) {
+  for (auto& block : sparse_blocks()) block->update_balancing_bias(rate);
 }
 
 torch::Tensor TransformerImpl::logits_from_hidden(const torch::Tensor& hidden) {
@@ -336,7 +363,8 @@ void initialize_weights(TransformerImpl& model, uint64_t seed, double initialize
     } else if (ends_with(name, ".bias")) {
       parameter.zero_();
     } else {
-      bool residual_output = ends_with(name, "o_proj.weight") || ends_with(name, "down_proj.weight");
+      bool residual_output = ends_with(name, "o_proj.weight") || ends_with(name, "down_proj.weight") ||
+                             ends_with(name, ".w2.weight");  // Mixtral's experts' down projection
       parameter.normal_(0.0, initializer_range * (residual_output ? residual_scale : 1.0));
     }
   }

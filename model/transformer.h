@@ -1,7 +1,9 @@
 // Transformer: a decoder-only Llama / Qwen2 / Qwen3 model (RMSNorm, GQA attention with rotary embeddings in
 // Hugging Face's rotate-half convention and optional llama3 / linear frequency scaling, Qwen3's per-head q/k
-// RMSNorm, SwiGLU MLP, optional tied head, optional attention biases). Parameter names follow Hugging Face's
-// (`model.layers.0.self_attn.q_proj.weight`, `lm_head.weight`), so named_parameters() is the safetensors map.
+// RMSNorm, SwiGLU MLP, optional tied head, optional attention biases), or its mixture-of-experts variant
+// (Qwen2-MoE, Qwen3-MoE, Mixtral: model/moe.h). Parameter names follow Hugging Face's
+// (`model.layers.0.self_attn.q_proj.weight`, `lm_head.weight`), so named_parameters() and named_buffers()
+// (the MoE balancing biases) are the safetensors map.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "model/config.h"
+#include "model/moe.h"
 
 namespace grpo {
 
@@ -54,22 +57,21 @@ class AttentionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Attention);
 
-class MLPImpl : public torch::nn::Module {
- public:
-  explicit MLPImpl(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& x);  // [B, T, D] -> [B, T, D]
-  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
-};
-TORCH_MODULE(MLP);
-
 class DecoderLayerImpl : public torch::nn::Module {
  public:
-  explicit DecoderLayerImpl(const ModelConfig& config);
+  // Layer `layer` of `config`: its feed-forward part is the dense MLP or, on the sparse layers of an MoE
+  // model, the sparse block (registered as "mlp", Mixtral's as "block_sparse_moe").
+  DecoderLayerImpl(const ModelConfig& config, int64_t layer);
+  // token_mask [B, T] bool (true = a real token) or undefined: what the sparse block counts as load.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& mask, KVCache* cache, int64_t layer);
+                        const torch::Tensor& mask, KVCache* cache, int64_t layer,
+                        const torch::Tensor& token_mask = {});
+  // x [B, T, D] -> [B, T, D]: the MLP or the sparse block.
+  torch::Tensor feed_forward(const torch::Tensor& x, const torch::Tensor& token_mask = {});
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
   Attention self_attn{nullptr};
-  MLP mlp{nullptr};
+  MLP mlp{nullptr};             // dense layers
+  SparseMoeBlock moe{nullptr};  // sparse layers
 };
 TORCH_MODULE(DecoderLayer);
 
@@ -108,6 +110,14 @@ class TransformerImpl : public torch::nn::Module {
   // An empty cache for `batch` rows with room for `capacity` tokens, on the model's device and dtype.
   KVCache make_cache(int64_t batch, int64_t capacity) const;
 
+  // The sparse blocks of an MoE model, in layer order (empty for a dense model).
+  std::vector<SparseMoeBlock> sparse_blocks() const;
+  // The sum over sparse blocks of the balance loss (times router_aux_loss_coef) of the last forward in grad
+  // mode, for the trainer to add to its loss; a zero scalar when there is none.
+  torch::Tensor auxiliary_loss() const;
+  // Auxiliary-loss-free balancing: every block's bias nudged by the load observed since the last call.
+  void update_balancing_biases(double rate);
+
   const ModelConfig& config() const { return config_; }
   torch::Device device() const;
   torch::Dtype dtype() const;
@@ -116,9 +126,10 @@ class TransformerImpl : public torch::nn::Module {
   torch::nn::Linear lm_head{nullptr};  // absent from parameters() when tied (uses embed_tokens.weight)
 
  private:
-  // The layers and the final norm over embedded input_ids; mask [B or 1, 1, T, S] bool (true = may attend).
+  // The layers and the final norm over embedded input_ids; mask [B or 1, 1, T, S] bool (true = may attend);
+  // token_mask [B, T] bool (true = a real token) or undefined: what the sparse blocks count as load.
   torch::Tensor run_layers(const torch::Tensor& input_ids, const torch::Tensor& positions,
-                           const torch::Tensor& mask, KVCache* cache);
+                           const torch::Tensor& mask, KVCache* cache, const torch::Tensor& token_mask);
 
   ModelConfig config_;
   torch::Tensor inverse_frequencies_;  // [head_dim / 2] float32 on the CPU (rotary_inverse_frequencies)

@@ -2,11 +2,13 @@
 """An independent plain-PyTorch reference for grpo's policy model (as llm.c keeps train_gpt2.py).
 
 It reads a Hugging Face model directory (config.json and model.safetensors, or shards listed in
-model.safetensors.index.json) of a Llama, Qwen2 or Qwen3 decoder and computes next-token logits for given token
-ids: token embedding; per layer RMSNorm, grouped-query attention with rotary position embeddings (Hugging Face's
-half-split pairing, rope_theta, rope_scaling "linear" or "llama3"; Qwen3 first RMS-normalises each head's queries
-and keys with q_norm / k_norm), residual, RMSNorm, SwiGLU MLP, residual; final RMSNorm; LM head (or the embedding
-matrix when tie_word_embeddings). Written from the architecture's description, not from the C++.
+model.safetensors.index.json) of a Llama, Qwen2 or Qwen3 decoder, or of the mixture-of-experts Qwen2-MoE, Qwen3-MoE
+or Mixtral, and computes next-token logits for given token ids: token embedding; per layer RMSNorm, grouped-query
+attention with rotary position embeddings (Hugging Face's half-split pairing, rope_theta, rope_scaling "linear" or
+"llama3"; Qwen3 first RMS-normalises each head's queries and keys with q_norm / k_norm), residual, RMSNorm, SwiGLU
+MLP (or, on the sparse layers of an MoE model, a mixture of SwiGLU experts, token by token: see moe()), residual;
+final RMSNorm; LM head (or the embedding matrix when tie_word_embeddings). Written from the architecture's
+description, not from the C++.
 
 Safetensors files are parsed here with the standard library and torch (the `safetensors` package is not needed).
 Computation is in float64 by default, so that the reference is the more exact side of any comparison.
@@ -100,8 +102,9 @@ class Reference:
         with open(os.path.join(directory, "config.json")) as handle:
             config = json.load(handle)
         self.model_type = config["model_type"]
-        if self.model_type not in ("llama", "qwen2", "qwen3"):
-            raise SystemExit(f"model_type {self.model_type!r} is not llama, qwen2 or qwen3")
+        if self.model_type not in ("llama", "qwen2", "qwen3", "qwen2_moe", "qwen3_moe", "mixtral"):
+            raise SystemExit(f"model_type {self.model_type!r} is not llama, qwen2, qwen3, qwen2_moe, qwen3_moe "
+                             "or mixtral")
         self.rope_scaling = config.get("rope_scaling") or {}
         self.rope_type = self.rope_scaling.get("rope_type", self.rope_scaling.get("type", "default"))
         if self.rope_type not in ("default", "linear", "llama3"):
@@ -115,9 +118,11 @@ class Reference:
         self.theta = config.get("rope_theta", 10000.0)
         self.tied = config.get("tie_word_embeddings", False)
         # Qwen2 always has q/k/v biases (never o); Llama and Qwen3 have q/k/v/o biases when attention_bias is set.
-        self.qkv_bias = self.model_type == "qwen2" or config.get("attention_bias", False)
-        self.o_bias = self.model_type != "qwen2" and config.get("attention_bias", False)
-        self.qk_norm = self.model_type == "qwen3"
+        qwen2 = self.model_type in ("qwen2", "qwen2_moe")
+        self.qkv_bias = qwen2 or config.get("attention_bias", False)
+        self.o_bias = not qwen2 and config.get("attention_bias", False)
+        self.qk_norm = self.model_type in ("qwen3", "qwen3_moe")
+        self.read_experts(config)
         self.dtype = dtype
 
         weights = read_weights(directory)
@@ -130,6 +135,44 @@ class Reference:
         if missing or unexpected:
             raise SystemExit(f"weights do not match config.json: missing {missing}, unexpected {unexpected}")
         self.w = {name: tensor.to(dtype) for name, tensor in weights.items()}
+
+    def read_experts(self, config):
+        """The mixture-of-experts fields (Hugging Face's names; DeepSeek-V3's for its routing variants)."""
+        self.moe = self.model_type in ("qwen2_moe", "qwen3_moe", "mixtral")
+        if not self.moe:
+            return
+        mixtral = self.model_type == "mixtral"
+        self.experts = config["num_local_experts"] if mixtral else config["num_experts"]
+        self.top_k = config["num_experts_per_tok"]
+        self.renormalise = True if mixtral else config.get("norm_topk_prob", False)
+        self.sparse_step = 1 if mixtral else config.get("decoder_sparse_step", 1)
+        self.dense_only = set(config.get("mlp_only_layers") or [])
+        self.first_dense = config.get("first_k_dense_replace", 0)
+        self.sigmoid = config.get("scoring_func", "softmax") == "sigmoid"
+        self.balancing_bias = config.get("topk_method", "greedy") == "noaux_tc"
+        self.scaling = config.get("routed_scaling_factor", 1.0)
+        self.gated_shared = self.model_type == "qwen2_moe" and config.get("shared_expert_intermediate_size", 0) > 0
+        self.plain_shared = (config.get("n_shared_experts") or 0) > 0
+        self.block = "block_sparse_moe" if mixtral else "mlp"
+        # Mixtral's experts call gate / up / down w1 / w3 / w2.
+        self.projections = ("w1", "w3", "w2") if mixtral else ("gate_proj", "up_proj", "down_proj")
+
+    def sparse(self, i):
+        return (self.moe and i not in self.dense_only and (i + 1) % self.sparse_step == 0
+                and i >= self.first_dense)
+
+    def sparse_names(self, p):
+        names = {p + "gate.weight"}
+        if self.balancing_bias:
+            names.add(p + "gate.e_score_correction_bias")
+        for e in range(self.experts):
+            names |= {p + f"experts.{e}.{proj}.weight" for proj in self.projections}
+        if self.gated_shared:
+            names |= {p + f"shared_expert.{proj}.weight" for proj in ("gate_proj", "up_proj", "down_proj")}
+            names.add(p + "shared_expert_gate.weight")
+        if self.plain_shared:
+            names |= {p + f"shared_experts.{proj}.weight" for proj in ("gate_proj", "up_proj", "down_proj")}
+        return names
 
     def expected_names(self):
         names = {"model.embed_tokens.weight", "model.norm.weight"}
@@ -146,7 +189,10 @@ class Reference:
                 names.add(p + "self_attn.o_proj.bias")
             if self.qk_norm:
                 names |= {p + "self_attn.q_norm.weight", p + "self_attn.k_norm.weight"}
-            names |= {p + f"mlp.{proj}_proj.weight" for proj in ("gate", "up", "down")}
+            if self.sparse(i):
+                names |= self.sparse_names(p + self.block + ".")
+            else:
+                names |= {p + f"mlp.{proj}_proj.weight" for proj in ("gate", "up", "down")}
         return names
 
     def linear(self, x, name, bias=False):
@@ -219,10 +265,45 @@ class Reference:
         out = out.transpose(1, 2).reshape(batch, steps, self.heads * self.head_dim)
         return self.linear(out, p + "o_proj", self.o_bias)
 
+    def swiglu(self, x, p, projections=("gate_proj", "up_proj", "down_proj")):
+        gate_name, up_name, down_name = projections
+        gate = self.linear(x, p + gate_name)
+        return self.linear(gate * torch.sigmoid(gate) * self.linear(x, p + up_name), p + down_name)
+
     def mlp(self, x, i):
-        p = f"model.layers.{i}.mlp."
-        gate = self.linear(x, p + "gate_proj")
-        return self.linear(gate * torch.sigmoid(gate) * self.linear(x, p + "up_proj"), p + "down_proj")
+        if self.sparse(i):
+            return self.moe_block(x, i)
+        return self.swiglu(x, f"model.layers.{i}.mlp.")
+
+    def moe_block(self, x, i):
+        """One token at a time: the router's scores (softmax, or sigmoid as DeepSeek-V3), the k experts with the
+        highest score (plus the balancing bias when there is one: it picks, it never weighs), their outputs weighted
+        by the unbiased scores (renormalised to sum 1 when norm_topk_prob; times routed_scaling_factor), plus the
+        shared expert (Qwen2-MoE: weighted by sigmoid(shared_expert_gate . x); DeepSeek-V3: unweighted)."""
+        p = f"model.layers.{i}.{self.block}."
+        out = torch.zeros_like(x)
+        batch, steps, _ = x.shape
+        for b in range(batch):
+            for t in range(steps):
+                h = x[b, t]
+                logits = self.w[p + "gate.weight"] @ h  # [E]
+                scores = torch.sigmoid(logits) if self.sigmoid else torch.softmax(logits, dim=0)
+                choice = scores + self.w[p + "gate.e_score_correction_bias"] if self.balancing_bias else scores
+                ranked = sorted(range(self.experts), key=lambda e: -float(choice[e]))[:self.top_k]
+                weights = [scores[e] for e in ranked]
+                if self.renormalise:
+                    total = sum(weights)
+                    weights = [w / total for w in weights]
+                y = torch.zeros_like(h)
+                for e, w in zip(ranked, weights):
+                    y = y + self.scaling * w * self.swiglu(h, p + f"experts.{e}.", self.projections)
+                if self.gated_shared:
+                    shared_gate = torch.sigmoid(self.w[p + "shared_expert_gate.weight"] @ h)  # [1]
+                    y = y + shared_gate * self.swiglu(h, p + "shared_expert.")
+                if self.plain_shared:
+                    y = y + self.swiglu(h, p + "shared_experts.")
+                out[b, t] = y
+        return out
 
     @torch.no_grad()
     def logits(self, tokens, first_position=0):

@@ -1,6 +1,8 @@
 // The C++ model against the independent PyTorch reference (scripts/reference/model.py), run as a real
 // subprocess on a model directory written by save_model: logits must agree to 1e-4 for each flavour (Llama,
-// Qwen2, Qwen3 with q/k norms and an explicit head_dim, llama3 and linear rope scaling).
+// Qwen2, Qwen3 with q/k norms and an explicit head_dim, llama3 and linear rope scaling, and the
+// mixture-of-experts gatings: Qwen2-MoE softmax with its gated shared expert, Qwen3-MoE renormalised top-k,
+// Mixtral, and DeepSeek-V3-style sigmoid with a balancing bias, routed scaling and ungated shared experts).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -29,7 +31,29 @@ struct Flavour {
   int64_t head_dim = 0;         // 0 = hidden_size / heads
   RopeScaling rope_scaling = {};
   int64_t first_position = 0;  // rotary position of the first token (far positions make rope scaling matter)
+  MoeConfig moe = {};          // num_experts 0: dense
 };
+
+// 6 experts of width 40, top 2; the rest as `type` needs.
+MoeConfig experts(const std::string& type) {
+  MoeConfig moe;
+  moe.num_experts = 6;
+  moe.num_experts_per_tok = 2;
+  moe.moe_intermediate_size = type == "mixtral" ? 80 : 40;  // Mixtral's experts are intermediate_size wide
+  moe.norm_topk_prob = type != "qwen2_moe";
+  if (type == "qwen2_moe") {
+    moe.shared_expert_intermediate_size = 56;
+    moe.mlp_only_layers = {0};  // one dense layer
+  }
+  if (type == "deepseek") {  // on qwen3_moe: DeepSeek-V3's routing
+    moe.scoring_func = "sigmoid";
+    moe.topk_method = "noaux_tc";
+    moe.routed_scaling_factor = 2.5;
+    moe.n_shared_experts = 1;
+    moe.first_k_dense_replace = 1;
+  }
+  return moe;
+}
 
 RopeScaling llama3_scaling(double factor, double low, double high, int64_t original) {
   RopeScaling scaling;
@@ -46,6 +70,14 @@ RopeScaling linear_scaling(double factor) {
   scaling.type = "linear";
   scaling.factor = factor;
   return scaling;
+}
+
+Flavour moe_flavour(const std::string& name, const std::string& type, bool tied, int64_t head_dim,
+                    const MoeConfig& moe) {
+  Flavour flavour{name, type, tied, 1000000.0, "float32"};
+  flavour.head_dim = head_dim;
+  flavour.moe = moe;
+  return flavour;
 }
 
 void PrintTo(const Flavour& flavour, std::ostream* out) {
@@ -68,6 +100,7 @@ ModelConfig flavour_config(const Flavour& flavour) {
   config.attention_bias = flavour.attention_bias;
   config.head_dim = flavour.head_dim;
   config.rope_scaling = flavour.rope_scaling;
+  config.moe = flavour.moe;
   return config;
 }
 
@@ -79,6 +112,8 @@ Transformer random_model(const ModelConfig& config) {
   for (auto& parameter : model->parameters()) {
     if (parameter.dim() == 1) parameter.add_(torch::randn_like(parameter) * 0.2);
   }
+  // Balancing biases large enough to change which experts are chosen.
+  for (auto& buffer : model->buffers()) buffer.copy_(torch::randn_like(buffer) * 0.3);
   return model;
 }
 
@@ -154,7 +189,11 @@ INSTANTIATE_TEST_SUITE_P(
         // (much farther, float32 angles, as Hugging Face computes them too, lose 1e-4).
         Flavour{"Llama32RopeScalingFarPositions", "llama", true, 500000.0, "float32", false, 16,
                 llama3_scaling(32.0, 1.0, 4.0, 8192), 1000},
-        Flavour{"LinearRopeScaling", "llama", false, 10000.0, "float32", false, 0, linear_scaling(4.0), 100}),
+        Flavour{"LinearRopeScaling", "llama", false, 10000.0, "float32", false, 0, linear_scaling(4.0), 100},
+        moe_flavour("Qwen2MoeSoftmaxSharedExpert", "qwen2_moe", false, 0, experts("qwen2_moe")),
+        moe_flavour("Qwen3MoeNormalisedTopK", "qwen3_moe", true, 16, experts("qwen3_moe")),
+        moe_flavour("Mixtral", "mixtral", false, 0, experts("mixtral")),
+        moe_flavour("DeepSeekSigmoidBiasScaledSharedExperts", "qwen3_moe", false, 0, experts("deepseek"))),
     [](const ::testing::TestParamInfo<Flavour>& info) { return info.param.name; });
 
 }  // namespace

@@ -1,0 +1,89 @@
+// The mixture-of-experts feed-forward block of a decoder layer: a router scores E routed SwiGLU experts per
+// token, each token goes to its top k, and optional shared experts see every token. Gating as Qwen-MoE /
+// Mixtral (softmax, top-k, optionally renormalised) or as DeepSeek-V3 (sigmoid affinities, top-k
+// renormalised, times routed_scaling_factor), with DeepSeek-V3's auxiliary-loss-free balancing (a per-expert
+// bias added to the scores for the choice of experts only: a buffer, never in the gradient, nudged by the
+// observed load) and its sequence-level balance loss. Module names are Hugging Face's (see
+// tensor_layout.cpp).
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include <string>
+
+#include "model/config.h"
+
+namespace grpo {
+
+// A SwiGLU MLP: down(silu(gate(x)) * up(x)); registered as gate_proj / up_proj / down_proj, or as Mixtral's
+// w1 / w3 / w2.
+class MLPImpl : public torch::nn::Module {
+ public:
+  explicit MLPImpl(const ModelConfig& config);  // the dense MLP: intermediate_size
+  MLPImpl(int64_t hidden_size, int64_t intermediate_size, bool mixtral_names = false);
+  torch::Tensor forward(const torch::Tensor& x);  // [..., D] -> [..., D]
+  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+};
+TORCH_MODULE(MLP);
+
+struct RoutingOptions {
+  int64_t top_k = 1;
+  bool sigmoid = false;  // DeepSeek-V3's sigmoid affinities instead of a softmax
+  bool norm_topk_prob = false;
+  double routed_scaling_factor = 1.0;
+};
+
+// Which experts each token uses and with what weight.
+struct Routing {
+  torch::Tensor experts;  // [N, k] int64, best first
+  torch::Tensor weights;  // [N, k] float32: the factors on the experts' outputs
+  torch::Tensor scores;   // [N, E] float32: softmax probabilities or sigmoid affinities (no bias)
+};
+
+// router_logits [N, E]; selection_bias [E] float32 or undefined: added to the scores for the choice only.
+Routing route_tokens(const torch::Tensor& router_logits, const RoutingOptions& options,
+                     const torch::Tensor& selection_bias = {});
+
+// The routed experts' output, grouped: the tokens of each expert gathered, one matmul chain per expert, the
+// weighted results added back in place (index_add). x [N, D]; routing.experts / weights [N, k] -> [N, D].
+torch::Tensor grouped_expert_forward(const torch::nn::ModuleList& experts, const torch::Tensor& x,
+                                     const Routing& routing);
+
+// DeepSeek-V3's sequence-wise balance loss, without its coefficient: per sequence, sum_i f_i P_i with
+// f_i = E / (k T) * (tokens choosing expert i), P_i = mean over tokens of the scores normalised to sum 1; the
+// mean over sequences with at least one real token. scores [B, T, E]; experts [B, T, k]; token_mask [B, T]
+// bool (true = a real token) or undefined.
+torch::Tensor sequence_balance_loss(const torch::Tensor& scores, const torch::Tensor& experts,
+                                    const torch::Tensor& token_mask);
+
+class SparseMoeBlockImpl : public torch::nn::Module {
+ public:
+  explicit SparseMoeBlockImpl(const ModelConfig& config);
+  // x [B, T, D]; token_mask [B, T] bool (true = a real token) or undefined -> [B, T, D]. In grad mode, adds
+  // the real tokens' expert choices to observed_load and, with router_aux_loss_coef > 0, sets auxiliary_loss.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& token_mask = {});
+  // The routing of x [N, D] as forward computes it.
+  Routing route(const torch::Tensor& x);
+  // DeepSeek-V3's bias update: bias_i += rate * sign(mean load - load_i) over the load observed since the
+  // last update, which is then cleared. Does nothing without the balancing bias (topk_method "noaux_tc").
+  void update_balancing_bias(double rate);
+
+  torch::nn::Linear gate{nullptr};  // router [E, D]
+  torch::nn::ModuleList experts{nullptr};
+  MLP shared_expert{nullptr};                     // Qwen2-MoE
+  torch::nn::Linear shared_expert_gate{nullptr};  // Qwen2-MoE: [1, D], sigmoid
+  MLP shared_experts{nullptr};                    // DeepSeek-V3: ungated
+  torch::Tensor balancing_bias;  // [E] float32 buffer gate.e_score_correction_bias, or undefined
+  torch::Tensor
+      observed_load;  // [E] float32: tokens routed to each expert in grad mode since the last update
+  torch::Tensor
+      auxiliary_loss;  // scalar: coefficient * sequence_balance_loss of the last forward in grad mode
+  RoutingOptions routing_options;
+  double auxiliary_loss_coefficient = 0.0;
+};
+TORCH_MODULE(SparseMoeBlock);
+
+}  // namespace grpo
