@@ -91,7 +91,7 @@ const std::vector<ModelPreset>& model_presets() {
        true},
       {"moe-tiny",
        "qwen2_moe, tiny's sizes with 8 experts (top 2, width 88) and a shared expert (width 176): tiny's "
-       "active parameters per token, 2.2M in all + 256 per vocabulary entry",
+       "active parameters per token (0.74M), 1.56M in all + 256 per vocabulary entry",
        false},
   };
   return presets;

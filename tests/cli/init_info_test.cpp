@@ -176,5 +176,25 @@ TEST_F(InitInfo, FamilyPresetsHaveTheFamiliesArchitecture) {
       << contradiction.output;
 }
 
+TEST_F(InitInfo, MoeTinyPresetAndInfoShowExpertsAndActiveParameters) {
+  const fs::path model = dir_ / "moe";
+  CommandResult init = grpo_run(fmt::format("init '{}' --preset moe-tiny --vocab-size 300", model.string()));
+  ASSERT_EQ(init.exit_code, 0) << init.output;
+  const auto config = nlohmann::json::parse(read_file(model / "config.json"));
+  EXPECT_EQ(config["architectures"][0], "Qwen2MoeForCausalLM");
+  EXPECT_EQ(config["num_experts"], 8);
+  EXPECT_EQ(config["num_experts_per_tok"], 2);
+  EXPECT_EQ(config["shared_expert_intermediate_size"], 176);
+  CommandResult info = grpo_run(fmt::format("info '{}'", model.string()));
+  ASSERT_EQ(info.exit_code, 0) << info.output;
+  // Active: tiny's 738,432 body + 5,632 (routers, shared-expert gates, q/k/v biases) + 2 x 300 x 128.
+  for (const char* part :
+       {"8 experts of width 88, top 2 (softmax), a gated shared expert of width 176, 4 of 4 "
+        "layers sparse",
+        "active per token: 820,864", "the count config.json implies"}) {
+    EXPECT_NE(info.output.find(part), std::string::npos) << part << "\n" << info.output;
+  }
+}
+
 }  // namespace
 }  // namespace grpo
