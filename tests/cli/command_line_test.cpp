@@ -140,6 +140,9 @@ TEST_F(CommandLine, DumpConfigReadsBackForEverySubcommand) {
        "--model " + model + " --data task:arithmetic --max-steps 3 --stop '</answer>' --stop '</s>'"},
       {"eval", "--model " + model + " --data task:arithmetic --k 2"},
       {"reward", "--reward accuracy,format --reward-weights 1,0.5"},
+      {"sft", "--model " + model + " --data " + shell_quote((dir_ / "sft.jsonl").string())},
+      {"generate",
+       "--model " + model + " --data task:arithmetic --out " + shell_quote((dir_ / "kept.jsonl").string())},
       {"logs", shell_quote((dir_ / "run").string()) + " --follow"},
       {"report", shell_quote((dir_ / "run").string())},
   };
