@@ -72,6 +72,11 @@ SentencePieceLibrary open_library() {
     const char* why = ::dlerror();
     attempts += "\n  " + candidate.string() + " (" + (why ? why : "dlopen failed") + ")";
   }
+  if (!handle && std::string(GRPO_SENTENCEPIECE_BUILD_PATH).empty()) {
+    fail(
+        "this grpo was built without SentencePiece, so it cannot read SentencePiece .model tokenizers; "
+        "use the model's tokenizer.json, or install libsentencepiece-dev (scripts/setup.sh) and rebuild");
+  }
   if (!handle) {
     fail(
         "cannot open the SentencePiece shim {}; tried:{}\nBuild the `grpo_sentencepiece` target (it is built "
