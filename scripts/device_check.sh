@@ -93,6 +93,8 @@ export PATH=$PREFIX/usr/bin:$PATH
 configure() {
   local torch_prefix
   torch_prefix=$("$PYTHON" -c 'import torch; print(torch.utils.cmake_prefix_path)') || return 1
+  # The prefix's headers come last (-idirafter): c10d's Gloo header includes <gloo/...>, which LibTorch's own
+  # include directory may lack; where it has them, its own win.
   local cuda_root=()
   if [ -d /usr/local/cuda ]; then cuda_root=(-DCUDAToolkit_ROOT=/usr/local/cuda -DCUDA_TOOLKIT_ROOT_DIR=/usr/local/cuda); fi
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
@@ -101,6 +103,7 @@ configure() {
     -DCLI11_DIR="$PREFIX/usr/share/cmake/CLI11" -Dnlohmann_json_DIR="$PREFIX/usr/share/cmake/nlohmann_json" \
     -DZLIB_INCLUDE_DIR="$PREFIX/usr/include" -DZLIB_LIBRARY="$LIBDIR/libz.so" \
     -DPKG_CONFIG_EXECUTABLE="$PREFIX/usr/bin/pkgconf" -DCMAKE_MAKE_PROGRAM="$PREFIX/usr/bin/ninja" \
+    -DCMAKE_CXX_FLAGS="-idirafter $PREFIX/usr/include" \
     -DGRPO_WITH_SENTENCEPIECE=OFF -DGRPO_BUILD_EXAMPLES=OFF -DGRPO_PYTHON="$(command -v "$PYTHON")" \
     "${cuda_root[@]}"
 }
