@@ -11,6 +11,7 @@
 #include "app/model_path.h"
 #include "app/reward_options.h"
 #include "app/rollout_memory_options.h"
+#include "distributed/local_launcher.h"
 #include "trainer/grpo_trainer.h"
 #include "trainer/stop_signal.h"
 
@@ -19,6 +20,7 @@ namespace {
 
 void add_train_command(CLI::App& app, CommandContext& context) {
   static TrainerConfig config;
+  static distributed::LaunchSettings launch;
   auto* cmd = app.add_subcommand("train", "Train a model with GRPO on a data file or a built-in task");
   // `grpo train --help` lists the options by section, in the order of a training step.
   std::string section;
@@ -128,6 +130,17 @@ void add_train_command(CLI::App& app, CommandContext& context) {
   flag("--override", config.override_options,
        "With --resume: continue even though training options differ from the run's config.toml");
   flag("--overwrite", config.overwrite, "Delete the run already in --output-dir and start afresh");
+  section = "Data parallelism (torchrun's RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, or --nproc-per-node)";
+  option("--nproc-per-node", launch.processes,
+         "Start N ranks on this machine, each with its share of --threads (1 = this process alone)")
+      ->capture_default_str();
+  option("--master-port", launch.master_port, "With --nproc-per-node: the rendezvous port (0 = a free one)")
+      ->capture_default_str();
+  option("--dist-backend", config.dist_backend, "gloo (CPUs) or nccl (CUDA GPUs, where LibTorch has it)")
+      ->capture_default_str();
+  option("--dist-timeout", config.dist_timeout,
+         "Seconds a rank waits for the others (rendezvous, collectives) before stopping with an error")
+      ->capture_default_str();
   cmd->callback([&app, &context, resume]() {
     // --resume alone (or `resume = true` in a config file): the newest checkpoint; not given: a new run.
     if (resume->count() == 0 || config.resume == "false") {
@@ -136,6 +149,22 @@ void add_train_command(CLI::App& app, CommandContext& context) {
       config.resume = "latest";
     }
     context.uses_tensors = true;
+    if (launch.processes > 1 && !distributed::launched_by_local_launcher()) {
+      // The launcher: this command line again as N ranks (they see GRPO_LAUNCHED_RANK and train).
+      context.uses_tensors = false;
+      context.action = [&context]() {
+        launch.threads = context.global.threads;
+        launch.timeout_seconds = config.dist_timeout;
+        const int status = distributed::launch_local_ranks(launch);
+        std::fflush(stdout);
+        std::exit(status);
+      };
+      return;
+    }
+    if (const char* threads = std::getenv(distributed::kRankThreadsVariable);
+        threads != nullptr && distributed::launched_by_local_launcher()) {
+      context.global.threads = std::atoi(threads);  // this rank's share of the launcher's --threads
+    }
     context.action = [&app, &context]() {
       config.seed = context.global.seed;
       config.device = context.global.device;

@@ -425,7 +425,8 @@ GenerationResult RolloutEngine::generate(const std::vector<std::vector<int64_t>>
       row.prompt_index = static_cast<int64_t>(p);
       row.limit = std::min<int64_t>(options.max_new_tokens, context - static_cast<int64_t>(prompt.size()));
       std::seed_seq seed{static_cast<uint32_t>(options.seed), static_cast<uint32_t>(options.seed >> 32),
-                         static_cast<uint32_t>(p), static_cast<uint32_t>(g)};
+                         static_cast<uint32_t>(static_cast<int64_t>(p) + options.first_prompt_index),
+                         static_cast<uint32_t>(g)};
       row.rng.seed(seed);
       row.completion.prompt_index = static_cast<int64_t>(p);
       row.completion.sample_index = g;

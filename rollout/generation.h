@@ -23,6 +23,9 @@ struct GenerationOptions {
   int64_t eos_token_id = -1;   // -1: the tokenizer's eos and the config's eos ids (extra_eos_token_ids too)
   RolloutMemoryBounds memory;  // max_decode_rows, max_prefill_tokens (0 = no bound)
   uint64_t seed = 0;           // completion (p, g) draws from its own generator seeded by (seed, p, g)
+  // p above counts from here: a data-parallel rank given questions first..last of a step's batch passes
+  // `first`, so every completion draws the same tokens whichever rank samples it.
+  int64_t first_prompt_index = 0;
   // Switches for benchmarks and tests; the defaults are the fast path.
   bool share_prompt_cache = true;  // prefill each prompt once and share its KV cache among its G samples
   bool use_kv_cache = true;        // false: recompute the whole sequence at every step

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "distributed/collectives.h"
 #include "logs/metric_names.h"
 #include "model/device.h"
 #include "model/model_dir.h"
@@ -38,17 +39,19 @@ RewardRoles reward_roles_of(const RewardSet& rewards, const std::string& accurac
   return roles;
 }
 
-// The sequences to learn from: each completion after its prompt, with its advantage and the rollout's
-// log-probs (the sampling policy's, same definition as the trainer's).
+// The sequences to learn from: each completion after its prompt, with its advantage (the step's advantages
+// from `first_advantage` on: this rank's share) and the rollout's log-probs (the sampling policy's, same
+// definition as the trainer's).
 std::vector<TrainingSequence> training_sequences(const std::vector<RolloutGroup>& groups,
-                                                 const Advantages& advantages, bool mask_truncated) {
+                                                 const Advantages& advantages, size_t first_advantage,
+                                                 bool mask_truncated) {
   std::vector<TrainingSequence> sequences;
   for (const auto& group : groups) {
     for (const auto& completion : group.completions) {
       TrainingSequence sequence;
       sequence.prompt_ids = group.prompt_ids;
       sequence.completion_ids = completion.token_ids;
-      sequence.advantage = advantages.values[sequences.size()];
+      sequence.advantage = advantages.values[first_advantage + sequences.size()];
       sequence.loss_masked = mask_truncated && completion.finish_reason == FinishReason::kLength;
       sequence.old_logprobs = completion.logprobs;
       sequences.push_back(std::move(sequence));
@@ -63,7 +66,14 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
     : config_(std::move(config)), device_(parse_device(config_.device)) {
   config_.validate();
   start_time_ = now_seconds();
-  if (config_.resume.empty()) prepare_new_run_directory(config_.output_dir, config_.overwrite);
+  collectives_ = distributed::Collectives::connect(distributed::rank_environment_from(),
+                                                   {config_.dist_backend, config_.dist_timeout}, device_);
+  const bool main_rank = collectives_->is_main();
+  if (config_.questions_per_step < collectives_->world_size()) {
+    fail("questions_per_step ({}) is below the number of ranks ({}): every rank needs at least one question",
+         config_.questions_per_step, collectives_->world_size());
+  }
+  if (config_.resume.empty() && main_rank) prepare_new_run_directory(config_.output_dir, config_.overwrite);
 
   // Data, prompts and rewards: the task's verifier (or accuracy) and format unless the user names them.
   data_ = open_training_data(data_settings_of(config_));
@@ -89,16 +99,22 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
   engine_ = std::make_unique<RolloutEngine>(
       policy_, tokenizer_.get(), generation_eos_token_ids(config_.model, policy_->config().vocab_size));
   for (const std::string& warning :
-       check_data_fit(*tokenizer_, template_, peek_examples(*data_.train, 64), config_.max_completion_length,
-                      policy_->config().max_position_embeddings)) {
+       !main_rank
+           ? std::vector<std::string>{}
+           : check_data_fit(*tokenizer_, template_, peek_examples(*data_.train, 64),
+                            config_.max_completion_length, policy_->config().max_position_embeddings)) {
     fmt::print(stderr, "grpo: warning: {}\n", warning);
   }
   loss_settings_ = loss_settings_of(config_);
   schedule_ = schedule_of(config_);
 
-  // The run directory: logs, the resumed state, the configuration's record.
-  run_log_ = std::make_unique<logs::RunLogWriter>(config_.output_dir, rollout_log_options_of(config_));
+  // The run directory (rank 0's): logs, the resumed state, the configuration's record.
+  if (main_rank) {
+    run_log_ = std::make_unique<logs::RunLogWriter>(config_.output_dir, rollout_log_options_of(config_));
+  }
   if (!config_.resume.empty()) resume_from_checkpoint();
+  broadcast_weights();
+  if (!main_rank) return;
   record_run_config(config_.output_dir, resolved_config_toml, config_.resume.empty() ? -1 : step_,
                     config_.override_options);
 
@@ -106,6 +122,27 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
   fmt::print(stderr, "grpo: model {} ({:.2f}M parameters) on {}; rewards: {}; run directory {}\n",
              config_.model, static_cast<double>(policy_->config().parameter_count()) / 1e6, device_.str(),
              fmt::join(rewards_.names(), ", "), config_.output_dir);
+  if (collectives_->is_distributed()) {
+    fmt::print(stderr, "grpo: data parallel over {} ranks ({}): {} questions per step in all\n",
+               collectives_->world_size(), config_.dist_backend, config_.questions_per_step);
+  }
+}
+
+// Every rank starts from rank 0's weights (the policy's, and the reference's when there is one).
+void GrpoTrainer::broadcast_weights() {
+  if (!collectives_->is_distributed()) return;
+  collectives_->set_activity("start-up (broadcast of rank 0's weights)");
+  std::vector<torch::Tensor> tensors;
+  for (const auto& p : policy_->parameters()) tensors.push_back(p);
+  for (const auto& b : policy_->buffers()) tensors.push_back(b);
+  if (reference_) {
+    for (const auto& p : reference_->parameters()) tensors.push_back(p);
+  }
+  collectives_->broadcast_from_main(tensors);
+}
+
+bool GrpoTrainer::stop_agreed() {
+  return collectives_->any(stop_requested());
 }
 
 GrpoTrainer::~GrpoTrainer() = default;
@@ -114,41 +151,53 @@ void GrpoTrainer::train() {
   StopSignalScope signals;
   const bool evaluating = !data_.eval.empty();
   if (evaluating && step_ == 0) evaluate_and_log();
-  while (step_ < config_.max_steps && !stop_requested()) {
+  // With several ranks the stop is decided together, so that every rank takes the same path.
+  bool stopped = false;
+  while (step_ < config_.max_steps && !(stopped = stop_agreed())) {
     json metrics = train_step();
     if (metrics.is_null()) {
-      if (!stop_requested()) fmt::print(stderr, "grpo: the training data ran out after step {}\n", step_);
+      stopped = stop_agreed();
+      if (!stopped && collectives_->is_main())
+        fmt::print(stderr, "grpo: the training data ran out after step {}\n", step_);
       break;
     }
     last_metrics_ = metrics;
-    run_log_->append_metrics(metrics);
-    print_step_line(metrics);
+    if (run_log_) {
+      run_log_->append_metrics(metrics);
+      print_step_line(metrics);
+    }
     const bool last = step_ == config_.max_steps;
     if (evaluating && !last && config_.eval_steps > 0 && step_ % config_.eval_steps == 0) evaluate_and_log();
     if (!last && !stop_requested() && config_.save_steps > 0 && step_ % config_.save_steps == 0) save();
   }
-  if (stop_requested()) {
-    fmt::print(stderr, "grpo: stopped by {}: saving a checkpoint at step {}\n",
-               stop_signal() == SIGINT ? "Ctrl-C" : "a signal", step_);
+  if (stopped) {
+    if (collectives_->is_main()) {
+      fmt::print(stderr, "grpo: stopped by {}: saving a checkpoint at step {}\n",
+                 stop_signal() == SIGINT ? "Ctrl-C" : "a signal", step_);
+    }
     save();
     return;
   }
   if (evaluating) evaluate_and_log();
   save();
-  run_log_->rollouts().compress_all();
+  if (run_log_) run_log_->rollouts().compress_all();
 }
 
 // ---------------------------------------------------------------- one step
 
 json GrpoTrainer::train_step() {
   const double step_start = now_seconds();
+  collectives_->set_activity(fmt::format("step {}", step_ + 1));
+  const auto communication_before = collectives_->stats();
   const json cursor_before = data_.train->cursor();
   // Until the update starts, a stop abandons the step: the questions go back to the stream, nothing is
   // changed.
   auto abandon = [&](const std::string& why) {
     data_.train->restore(cursor_before);
-    fmt::print(stderr, "grpo: step {} abandoned ({}); its questions will be asked again on resume\n",
-               step_ + 1, why);
+    if (collectives_->is_main()) {
+      fmt::print(stderr, "grpo: step {} abandoned ({}); its questions will be asked again on resume\n",
+                 step_ + 1, why);
+    }
     return json(nullptr);
   };
   PhaseSeconds seconds;
@@ -159,27 +208,30 @@ json GrpoTrainer::train_step() {
   try {
     groups = collect_groups(seconds, frac_zero_std);
   } catch (const Error& e) {
-    if (!stop_requested()) throw;
+    // With several ranks the others are in the middle of the same collectives: stop with the error.
+    if (!stop_requested() || collectives_->is_distributed()) throw;
     return abandon(fmt::format("stopped while sampling or scoring: {}", e.what()));
   }
-  if (stop_requested()) return abandon("stop requested");
-  if (groups.empty()) return nullptr;
+  if (stop_agreed()) return abandon("stop requested");
 
-  // 2. Group-relative advantages.
+  // 2. Group-relative advantages, over every rank's groups (in rank order): the same values as one process.
+  size_t first_of_mine = 0;
+  const std::vector<RolloutGroup> step_groups = gather_groups(groups, first_of_mine);
+  if (step_groups.empty()) return nullptr;
   std::vector<double> totals;
-  for (const auto& group : groups) totals.insert(totals.end(), group.totals.begin(), group.totals.end());
+  for (const auto& group : step_groups) totals.insert(totals.end(), group.totals.begin(), group.totals.end());
   const Advantages advantages =
       compute_advantages(totals, config_.num_generations, parse_advantage_scaling(config_.scale_rewards));
 
   // 3. Sequences to learn from, with the sampling policy's log-probs and the reference model's when beta > 0.
   std::vector<TrainingSequence> sequences =
-      training_sequences(groups, advantages, config_.mask_truncated_completions);
+      training_sequences(groups, advantages, first_of_mine, config_.mask_truncated_completions);
   if (config_.beta > 0) {
     const double t0 = now_seconds();
     compute_reference_logprobs(sequences);
     seconds.logprobs += now_seconds() - t0;
   }
-  if (stop_requested()) return abandon("stop requested");
+  if (stop_agreed()) return abandon("stop requested");
 
   // 4. mu passes of minibatch updates with the clipped objective; gradient clipping; AdamW and the schedule.
   const bool reuse_rollouts = config_.num_iterations > 1 || config_.num_minibatches > 1;
@@ -189,11 +241,13 @@ json GrpoTrainer::train_step() {
   ++step_;
   reset_reference_when_due();
 
-  // 5. Metrics and the completions log.
-  run_log_->write_rollouts(step_, rollout_records(groups, advantages, rewards_,
-                                                  [&](const Completion& c) { return scored_text(c); }));
+  // 5. Metrics and the completions log (rank 0's to write; a gathered completion's text is its scored text).
+  if (run_log_) {
+    run_log_->write_rollouts(step_, rollout_records(step_groups, advantages, rewards_,
+                                                    [](const Completion& c) { return c.text; }));
+  }
   json metrics = {{metric::kStep, step_}};
-  metrics.update(rollout_metrics(groups, advantages, frac_zero_std, rewards_, reward_roles_));
+  metrics.update(rollout_metrics(step_groups, advantages, frac_zero_std, rewards_, reward_roles_));
   metrics.update(update);
   metrics[metric::kTimeRollout] = seconds.rollout;
   metrics[metric::kTimeReward] = seconds.reward;
@@ -201,6 +255,11 @@ json GrpoTrainer::train_step() {
   metrics[metric::kTimeUpdate] = seconds.update;
   metrics[metric::kTimeStep] = now_seconds() - step_start;
   metrics[metric::kElapsed] = elapsed_before_resume_ + now_seconds() - start_time_;
+  if (collectives_->is_distributed()) {
+    const auto& communication = collectives_->stats();
+    metrics["time/allreduce"] = communication.tensor_seconds - communication_before.tensor_seconds;
+    metrics["allreduce_bytes"] = communication.tensor_bytes - communication_before.tensor_bytes;
+  }
   return metrics;
 }
 
@@ -228,6 +287,7 @@ json GrpoTrainer::update_policy(std::vector<TrainingSequence>& sequences, bool u
   settings.max_grad_norm = config_.max_grad_norm;
   settings.logits_chunk_tokens = config_.logits_chunk_tokens;
   settings.shuffle_seed = config_.seed;
+  settings.collectives = collectives_.get();
   auto update = grpo::update_policy(*policy_, *optimizer_, sequences, settings, step_, use_rollout_logprobs);
   json metrics = update.to_json();
   metrics[metric::kLearningRate] = lr;

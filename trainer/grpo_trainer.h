@@ -6,6 +6,12 @@
 // grpo_trainer_checkpoints.cpp (save and resume), grpo_trainer_reporting.cpp (evaluation and the console),
 // with the wiring of options in trainer_wiring.h, the metrics in step_metrics.h and stopping in
 // stop_signal.h.
+//
+// Data parallelism (torchrun's environment, distributed/): every rank reads the same question stream (the
+// data cursor is global) and takes its share of each step's questions, whole groups; the groups are gathered
+// so that advantages, metrics and logs cover the whole step; the update sums the loss normalisers and the
+// gradients over the ranks (policy_update.h), so every rank takes the same optimiser step. Rank 0 alone
+// writes the run directory: metrics, completions, evaluations, checkpoints.
 #pragma once
 
 #include <torch/optim/adamw.h>
@@ -33,6 +39,10 @@
 
 namespace grpo {
 
+namespace distributed {
+class Collectives;
+}
+
 class GrpoTrainer {
  public:
   // `resolved_config_toml` is written to RUN_DIR/config.toml as the record of the run (a resumed run keeps
@@ -54,13 +64,17 @@ class GrpoTrainer {
 
   // grpo_trainer.cpp: one step; null when the data ran out or a stop came before the update (step abandoned).
   nlohmann::json train_step();
+  bool stop_agreed();  // a stop was asked on any rank (one process: on this one)
+  void broadcast_weights();
   void compute_reference_logprobs(std::vector<TrainingSequence>& sequences);
   nlohmann::json update_policy(std::vector<TrainingSequence>& sequences, bool use_rollout_logprobs);
   void reset_reference_when_due();
 
   // grpo_trainer_rollouts.cpp
   std::vector<RolloutGroup> collect_groups(PhaseSeconds& seconds, double& frac_zero_std);
-  std::vector<RolloutGroup> sample_groups(std::vector<Example> questions, uint64_t seed);
+  std::vector<RolloutGroup> sample_groups(std::vector<Example> questions, uint64_t seed,
+                                          int64_t first_question_index);
+  std::vector<RolloutGroup> gather_groups(const std::vector<RolloutGroup>& groups, size_t& first_of_mine);
   std::vector<int64_t> prompt_ids_of(const std::string& rendered_prompt, const Example& example);
   void score_groups(std::vector<RolloutGroup>& groups);
   std::string scored_text(const Completion& completion) const;
@@ -75,6 +89,7 @@ class GrpoTrainer {
 
   TrainerConfig config_;
   torch::Device device_;
+  std::unique_ptr<distributed::Collectives> collectives_;  // one process unless torchrun's environment says
   std::unique_ptr<Tokenizer> tokenizer_;
   Transformer policy_{nullptr};
   Transformer reference_{nullptr};  // loaded only when beta > 0

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "distributed/collectives.h"
 
 #include "logs/metric_names.h"
 #include "rewards/reward_registry.h"
@@ -19,6 +20,7 @@ namespace metric = logs::metric;
 using nlohmann::json;
 
 void GrpoTrainer::evaluate_and_log() {
+  if (!collectives_->is_main()) return;  // rank 0 evaluates; the others wait at the next step's collectives
   if (stop_requested()) {
     fmt::print(stderr, "grpo: evaluation at step {} skipped: stop requested\n", step_);
     return;

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "distributed/collectives.h"
 #include "logs/metric_names.h"
 
 namespace grpo {
@@ -32,6 +33,48 @@ MinibatchTotals minibatch_totals(const std::vector<TrainingSequence>& sequences,
       totals.completion_tokens += static_cast<double>(sequences[row].completion_ids.size());
   }
   return totals;
+}
+
+// The totals over every rank's share of the minibatch (the loss normalisers are global).
+MinibatchTotals global_totals(MinibatchTotals totals, distributed::Collectives* collectives) {
+  if (collectives == nullptr) return totals;
+  std::vector<double> sums{totals.sequences, totals.completion_tokens};
+  collectives->all_reduce_sum(sums);
+  return {sums[0], sums[1]};
+}
+
+// Every rank's accumulated gradients summed, in place: each rank's loss was normalised by the global totals,
+// so the sum is the gradient of the whole minibatch's loss. A parameter this rank did not reach (no
+// sequences in its share) contributes zeros.
+void sum_gradients(TransformerImpl& policy, distributed::Collectives* collectives) {
+  if (collectives == nullptr || !collectives->is_distributed()) return;
+  std::vector<torch::Tensor> gradients;
+  for (auto& parameter : policy.parameters()) {
+    if (!parameter.requires_grad()) continue;
+    if (!parameter.grad().defined()) parameter.mutable_grad() = torch::zeros_like(parameter);
+    gradients.push_back(parameter.grad());
+  }
+  collectives->all_reduce_sum(gradients);
+}
+
+// The metric sums over the ranks (the loss and the gradient norm are global already).
+void sum_metrics(UpdateSums& sums, distributed::Collectives* collectives) {
+  if (collectives == nullptr) return;
+  std::vector<double> values{sums.masked_tokens,
+                             sums.kl,
+                             sums.clip_low,
+                             sums.clip_high,
+                             sums.entropy,
+                             sums.entropy_tokens,
+                             static_cast<double>(sums.tokens_trained)};
+  collectives->all_reduce_sum(values);
+  sums.masked_tokens = values[0];
+  sums.kl = values[1];
+  sums.clip_low = values[2];
+  sums.clip_high = values[3];
+  sums.entropy = values[4];
+  sums.entropy_tokens = values[5];
+  sums.tokens_trained = static_cast<int64_t>(values[6]);
 }
 
 // Forward and backward of one micro-batch: its share of the minibatch loss; gradients accumulate.
@@ -157,12 +200,19 @@ PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimiz
                    last = order.size() * (m + 1) / minibatch_count;
       const std::vector<size_t> minibatch(order.begin() + first, order.begin() + last);
       const auto micro_batches = split_by_token_budget(sequences, minibatch, settings.micro_batch_tokens);
-      const MinibatchTotals totals = minibatch_totals(sequences, minibatch);
+      const MinibatchTotals totals =
+          global_totals(minibatch_totals(sequences, minibatch), settings.collectives);
       optimizer.zero_grad();
       double minibatch_loss = 0;
       for (const auto& rows : micro_batches) {
         minibatch_loss +=
             micro_batch_step(policy, sequences, rows, settings, totals, step, use_rollout_logprobs, sums);
+      }
+      if (settings.collectives != nullptr) {
+        sum_gradients(policy, settings.collectives);
+        std::vector<double> loss{minibatch_loss};
+        settings.collectives->all_reduce_sum(loss);
+        minibatch_loss = loss[0];
       }
       if (observer) observer({pass, static_cast<int64_t>(m), &minibatch, minibatch_loss});
       sums.grad_norm += clip_and_step(policy, optimizer, settings.max_grad_norm, step);
@@ -172,6 +222,7 @@ PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimiz
   }
   optimizer.zero_grad();
   policy.eval();
+  sum_metrics(sums, settings.collectives);
   return metrics_from(sums);
 }
 

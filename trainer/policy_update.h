@@ -4,6 +4,7 @@
 //     shuffle the step's sequences (with several minibatches) and cut them into num_minibatches minibatches
 //     for each minibatch:                                      (one optimiser step)
 //       for each micro-batch (a token budget, for memory):   forward, loss share, backward (gradients add up)
+//       (data parallelism: sum the gradients over the ranks)
 //       clip the gradient norm; AdamW step
 //
 // The loss of a minibatch does not depend on how it is split into micro-batches (see grpo_loss.h).
@@ -23,6 +24,9 @@
 namespace torch::optim {
 class Optimizer;
 }
+namespace grpo::distributed {
+class Collectives;
+}
 
 namespace grpo {
 
@@ -36,6 +40,10 @@ struct PolicyUpdateSettings {
   int64_t logits_chunk_tokens =
       1024;                   // rows of [rows, V] logits alive at once, forward and backward (0 = all)
   uint64_t shuffle_seed = 1;  // the minibatch order of each pass comes from (shuffle_seed, step, pass)
+  // Data parallelism (null: one process): each rank updates on its own sequences; the minibatch totals the
+  // loss normalises by, the gradients (before clipping, so the norm is global) and the metrics are summed
+  // over the ranks, so every rank takes the same optimiser step as one process holding all the sequences.
+  distributed::Collectives* collectives = nullptr;
 };
 
 // Sums and means over one update (all passes and minibatches).

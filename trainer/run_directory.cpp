@@ -24,6 +24,8 @@ const std::set<std::string> kResumableChanges = {
     "train.override", "train.overwrite", "train.output_dir", "train.o", "train.save_steps",
     "train.save_total_limit", "train.eval_steps", "train.eval_k", "train.eval_group_by",
     "train.log_completions", "train.reward_timeout",
+    // data parallelism: the same run on more or fewer ranks (the data cursor is global)
+    "train.nproc_per_node", "train.master_port", "train.dist_backend", "train.dist_timeout",
     // memory bounds: they change how the work is batched, not what is computed
     "train.max_decode_rows", "train.max_prefill_tokens", "train.max_tokens_per_forward",
     "train.micro_batch_tokens", "train.logits_chunk_tokens",

@@ -18,6 +18,10 @@ void TrainerConfig::validate() const {
   }
   if (questions_per_step < 1) fail("questions_per_step must be >= 1, got {}", questions_per_step);
   if (max_completion_length < 1) fail("max_completion_length must be >= 1, got {}", max_completion_length);
+  if (dist_backend != "gloo" && dist_backend != "nccl") {
+    fail("dist_backend '{}' is not known: use gloo (CPUs) or nccl (CUDA GPUs)", dist_backend);
+  }
+  if (!(dist_timeout > 0)) fail("dist_timeout must be > 0 seconds, got {}", dist_timeout);
   if (!(temperature > 0)) {
     fail(
         "temperature must be > 0 for training, got {}: the policy is trained on its sampling distribution "

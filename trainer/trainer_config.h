@@ -38,7 +38,7 @@ struct TrainerConfig {
 
   // ---- rollouts
   int64_t num_generations = 8;      // G
-  int64_t questions_per_step = 16;  // questions per step (x G completions)
+  int64_t questions_per_step = 16;  // questions per step (x G completions), over all data-parallel ranks
   int64_t max_completion_length = 256;
   double temperature = 1.0;
   double top_p = 1.0;
@@ -85,6 +85,10 @@ struct TrainerConfig {
                                   //   else a checkpoint directory to continue from
   bool override_options = false;  // resume even when training options differ from the run's config
   bool overwrite = false;         // start afresh in an output_dir that holds a run (deleting it)
+
+  // ---- data parallelism (the ranks come from torchrun's environment: distributed/rank_environment.h)
+  std::string dist_backend = "gloo";  // gloo | nccl
+  double dist_timeout = 1800;         // seconds a rank waits for the others (rendezvous, collectives)
 
   // ---- set from the global options
   uint64_t seed = 1;
