@@ -170,6 +170,7 @@ void GrpoTrainer::train() {
     if (evaluating && !last && config_.eval_steps > 0 && step_ % config_.eval_steps == 0) evaluate_and_log();
     if (!last && !stop_requested() && config_.save_steps > 0 && step_ % config_.save_steps == 0) save();
   }
+  if (!stopped) stopped = stop_agreed();  // a stop during the last step: no final evaluation
   if (stopped) {
     if (collectives_->is_main()) {
       fmt::print(stderr, "grpo: stopped by {}: saving a checkpoint at step {}\n",

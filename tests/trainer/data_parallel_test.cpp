@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -104,9 +105,7 @@ std::vector<std::string> train_arguments(const fs::path& model, const fs::path& 
           "--save-steps",
           "1",
           "--save-total-limit",
-          "10",
-          "--dist-timeout",
-          "30"};
+          "10"};
 }
 
 std::vector<std::string> with(std::vector<std::string> arguments, const std::vector<std::string>& more) {
@@ -209,7 +208,7 @@ TEST_F(DataParallel, TwoRanksGiveTheWeightsAndRewardsOfOneProcess) {
   SKIP_WITHOUT_GRPO();
   const fs::path one = dir_ / "one", two = dir_ / "two";
   ASSERT_EQ(run(arguments(one), dir_ / "one.txt"), 0) << read_file(dir_ / "one.txt");
-  ASSERT_EQ(run(with(arguments(two), {"--nproc-per-node", "2"}), dir_ / "two.txt"), 0)
+  ASSERT_EQ(run(with(arguments(two), {"--nproc-per-node", "2", "--dist-timeout", "60"}), dir_ / "two.txt"), 0)
       << read_file(dir_ / "two.txt");
   const std::string log = read_file(dir_ / "two.txt");
   EXPECT_NE(log.find("data parallel over 2 ranks (gloo)"), std::string::npos) << log;
@@ -222,7 +221,12 @@ TEST_F(DataParallel, TwoRanksGiveTheWeightsAndRewardsOfOneProcess) {
   const auto rewards = rewards_of(one);
   ASSERT_EQ(rewards.size(), 3u);
   EXPECT_EQ(rewards, rewards_of(two)) << "identical rewards, step by step";
-  // The gathered completions log holds every rank's completions: 16 questions x 4.
+  // Rank 0's completions log gathers every rank's groups: the same file as one process writes.
+  for (const auto& entry : fs::directory_iterator(one / "rollouts")) {
+    EXPECT_EQ(read_file(entry.path()), read_file(two / "rollouts" / entry.path().filename()))
+        << entry.path().filename();
+  }
+  // The metrics carry what the gradient all-reduce cost.
   EXPECT_NE(read_file(two / "metrics.jsonl").find("\"allreduce_bytes\""), std::string::npos);
 
   // Resumed after step 2 on 2 ranks, and on 1 rank: the same step 3.
