@@ -68,7 +68,7 @@ fs::path write_token_reward(const fs::path& dir) {
   return script;
 }
 
-// `grpo train` on the trainer fixture's tiny model: 16 questions x 4 completions per step, 3 steps.
+// `grpo train` on the trainer fixture's tiny model: 16 questions x 4 completions per step.
 std::vector<std::string> train_arguments(const fs::path& model, const fs::path& data, const fs::path& run) {
   return {testing::grpo_executable().string(),
           "--threads",
@@ -100,8 +100,6 @@ std::vector<std::string> train_arguments(const fs::path& model, const fs::path& 
           "cmd:python3 '" + (data.parent_path() / "token_reward.py").string() + "'",
           "--scale-rewards",
           "batch",
-          "--max-steps",
-          "3",
           "--save-steps",
           "1",
           "--save-total-limit",
@@ -196,8 +194,8 @@ class DataParallel : public ::testing::Test {
     data_ = testing::make_data(dir_);
     write_token_reward(dir_.path());
   }
-  std::vector<std::string> arguments(const fs::path& run) const {
-    return train_arguments(model_, data_, run);
+  std::vector<std::string> arguments(const fs::path& run, const std::string& max_steps = "3") const {
+    return with(train_arguments(model_, data_, run), {"--max-steps", max_steps});
   }
 
   testing::TempDir dir_;
@@ -251,16 +249,19 @@ TEST_F(DataParallel, AKilledRankStopsTheOtherWithinTheTimeoutAndTheRunResumes) {
   SKIP_WITHOUT_GRPO();
   const fs::path run_dir = dir_ / "run";
   const int port = free_port();
-  auto long_run = with(arguments(run_dir), {"--max-steps", "100000", "--dist-timeout", "20"});
+  auto long_run = with(arguments(run_dir, "100000"), {"--dist-timeout", "20"});
   const pid_t rank0 = spawn(long_run, dir_ / "rank0.txt", rank_environment(0, 2, port));
   const pid_t rank1 = spawn(long_run, dir_ / "rank1.txt", rank_environment(1, 2, port));
   // Kill rank 1 once rank 0 logged two steps (a checkpoint is written after each).
   const auto deadline = Clock::now() + std::chrono::seconds(120);
-  while (Clock::now() < deadline &&
-         testing::run_command("wc -l < '" + (run_dir / "metrics.jsonl").string() + "' 2>/dev/null")
-                 .output.find_first_of("23456789") == std::string::npos) {
+  auto steps_logged = [&] {
+    std::ifstream in(run_dir / "metrics.jsonl");
+    int lines = 0;
+    for (std::string line; std::getline(in, line);) ++lines;
+    return lines;
+  };
+  while (Clock::now() < deadline && steps_logged() < 2)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
   ::kill(rank1, SIGKILL);
   const auto killed = Clock::now();
   EXPECT_EQ(wait_for(rank1), 128 + SIGKILL);
@@ -277,8 +278,7 @@ TEST_F(DataParallel, AKilledRankStopsTheOtherWithinTheTimeoutAndTheRunResumes) {
 
   const std::string step = last->filename().string().substr(5);
   const int resumed_to = std::stoi(step) + 1;
-  ASSERT_EQ(run(with(arguments(run_dir),
-                     {"--resume", "--nproc-per-node", "2", "--max-steps", std::to_string(resumed_to)}),
+  ASSERT_EQ(run(with(arguments(run_dir, std::to_string(resumed_to)), {"--resume", "--nproc-per-node", "2"}),
                 dir_ / "resume.txt"),
             0)
       << read_file(dir_ / "resume.txt");
