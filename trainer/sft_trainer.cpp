@@ -72,19 +72,25 @@ SftExamples read_examples(const std::string& path, const SftFormatter& formatter
 
 }  // namespace
 
-SftTrainer::SftTrainer(SftConfig config, std::string resolved_config_toml)
-    : config_(std::move(config)), device_(parse_device(config_.device)) {
+SftTrainer::SftTrainer(SftConfig config, std::string resolved_config_toml,
+                       std::unique_ptr<SftObjective> objective)
+    : config_(std::move(config)),
+      objective_(std::move(objective)),
+      trainer_name_(objective_ ? objective_->trainer_name() : "sft"),
+      device_(parse_device(config_.device)) {
   config_.validate();
+  if (objective_ && config_.packing) fail("{}: --packing is not supported", trainer_name_);
   start_time_ = now_seconds();
   if (config_.resume.empty()) prepare_new_run_directory(config_.output_dir, config_.overwrite);
 
   tokenizer_ = load_tokenizer(config_.model);
   model_ = load_model(config_.model, device_);
+  if (objective_) objective_->attach(model_, *tokenizer_);
   const int64_t context = model_->config().max_position_embeddings;
   if (config_.max_length == 0 || config_.max_length > context) {
     if (config_.max_length > context)
-      fmt::print(stderr, "sft: --max-length {} is beyond the model's context; using {}\n", config_.max_length,
-                 context);
+      fmt::print(stderr, "{}: --max-length {} is beyond the model's context; using {}\n", trainer_name_,
+                 config_.max_length, context);
     config_.max_length = context;
   }
 
@@ -125,11 +131,11 @@ SftTrainer::SftTrainer(SftConfig config, std::string resolved_config_toml)
                     config_.override_options);
   fmt::print(
       stderr,
-      "sft: model {} ({:.2f}M parameters) on {}; {} training examples in {} rows{}, {} held out; {} steps "
+      "{}: model {} ({:.2f}M parameters) on {}; {} training examples in {} rows{}, {} held out; {} steps "
       "({} per epoch); run directory {}\n",
-      config_.model, static_cast<double>(model_->config().parameter_count()) / 1e6, device_.str(),
-      train_examples_.size(), rows, config_.packing ? " (packed)" : "", eval_examples_.size(), total_steps_,
-      steps_per_epoch_, config_.output_dir);
+      trainer_name_, config_.model, static_cast<double>(model_->config().parameter_count()) / 1e6,
+      device_.str(), train_examples_.size(), rows, config_.packing ? " (packed)" : "", eval_examples_.size(),
+      total_steps_, steps_per_epoch_, config_.output_dir);
 }
 
 SftTrainer::~SftTrainer() = default;
@@ -150,15 +156,15 @@ void SftTrainer::train() {
                                   ? fmt::format(" | eval {:.4f}", metrics[metric::kEvalLoss].get<double>())
                                   : "";
       fmt::print(stderr,
-                 "sft step {}/{} | loss {:.4f}{} | lr {:.2e} | gnorm {:.3f} | epoch {:.2f} | ETA {:.0f}s\n",
-                 step_, total_steps_, metrics[metric::kLoss].get<double>(), eval_text,
+                 "{} step {}/{} | loss {:.4f}{} | lr {:.2e} | gnorm {:.3f} | epoch {:.2f} | ETA {:.0f}s\n",
+                 trainer_name_, step_, total_steps_, metrics[metric::kLoss].get<double>(), eval_text,
                  metrics[metric::kLearningRate].get<double>(), metrics[metric::kGradNorm].get<double>(),
                  metrics[metric::kEpoch].get<double>(), eta);
     }
     if (!last && !stop_requested() && config_.save_steps > 0 && step_ % config_.save_steps == 0) save();
   }
   if (stop_requested()) {
-    fmt::print(stderr, "sft: stopped by {}: saving a checkpoint at step {}\n",
+    fmt::print(stderr, "{}: stopped by {}: saving a checkpoint at step {}\n", trainer_name_,
                stop_signal() == SIGINT ? "Ctrl-C" : "a signal", step_);
   }
   save();
@@ -192,25 +198,35 @@ json SftTrainer::train_step() {
   const double lr = schedule_.at(step_);
   set_learning_rate(*optimizer_, lr);
   optimizer_->zero_grad();
-  SftLoss loss = sft_loss(*model_, batch);
+  json objective_metrics = json::object();
+  SftLoss loss;
+  if (objective_) {
+    std::vector<const SftExample*> examples;
+    for (const auto& row : rows) examples.push_back(row.front());
+    loss = objective_->loss(examples, step_, objective_metrics);
+  } else {
+    loss = sft_loss(*model_, batch);
+  }
   const double loss_value = loss.loss.item<double>();
   if (!std::isfinite(loss_value))
-    fail("sft: step {}: the loss is {}; lower --learning-rate", step_ + 1, loss_value);
+    fail("{}: step {}: the loss is {}; lower --learning-rate", trainer_name_, step_ + 1, loss_value);
   loss.loss.backward();
   const double max_norm = config_.max_grad_norm > 0 ? config_.max_grad_norm : INFINITY;
   const double grad_norm = torch::nn::utils::clip_grad_norm_(model_->parameters(), max_norm);
   optimizer_->step();
   ++step_;
   tokens_seen_ += batch.tokens;
-  return {{metric::kStep, step_},
-          {metric::kLoss, loss_value},
-          {metric::kLearningRate, lr},
-          {metric::kGradNorm, grad_norm},
-          {metric::kNumTokens, tokens_seen_},
-          {metric::kTokensTrained, batch.trained_tokens},
-          {metric::kEpoch, static_cast<double>(step_) / static_cast<double>(steps_per_epoch_)},
-          {metric::kTimeStep, now_seconds() - step_start},
-          {metric::kElapsed, elapsed_before_resume_ + now_seconds() - start_time_}};
+  json metrics = {{metric::kStep, step_},
+                  {metric::kLoss, loss_value},
+                  {metric::kLearningRate, lr},
+                  {metric::kGradNorm, grad_norm},
+                  {metric::kNumTokens, tokens_seen_},
+                  {metric::kTokensTrained, objective_ ? loss.tokens : batch.trained_tokens},
+                  {metric::kEpoch, static_cast<double>(step_) / static_cast<double>(steps_per_epoch_)},
+                  {metric::kTimeStep, now_seconds() - step_start},
+                  {metric::kElapsed, elapsed_before_resume_ + now_seconds() - start_time_}};
+  metrics.update(objective_metrics);
+  return metrics;
 }
 
 double SftTrainer::eval_loss() {
@@ -239,38 +255,40 @@ void SftTrainer::save() {
   contents.optimizer = optimizer_.get();
   contents.source_model = config_.model;
   contents.prompt_settings = PromptSettings{template_, "", config_.stop_strings}.to_json();
-  contents.trainer_state = {{"trainer", "sft"},
+  contents.trainer_state = {{"trainer", trainer_name_},
                             {"step", step_},
                             {"seed", config_.seed},
                             {"tokens_seen", tokens_seen_},
                             {"elapsed", elapsed_before_resume_ + now_seconds() - start_time_}};
   auto path = save_checkpoint(config_.output_dir, step_, contents, config_.save_total_limit);
-  fmt::print(stderr, "sft: checkpoint {}\n", path.string());
+  fmt::print(stderr, "{}: checkpoint {}\n", trainer_name_, path.string());
 }
 
 void SftTrainer::resume_from_checkpoint() {
   const size_t stale = remove_stale_staging(config_.output_dir);
   if (stale > 0)
-    fmt::print(stderr, "sft: removed {} unfinished checkpoint write(s) left by a crash\n", stale);
+    fmt::print(stderr, "{}: removed {} unfinished checkpoint write(s) left by a crash\n", trainer_name_,
+               stale);
   const auto checkpoint = checkpoint_to_resume(config_.resume, config_.output_dir);
   if (!checkpoint) {
-    fmt::print(stderr, "sft: --resume: no checkpoint in {}, starting from step 0\n", config_.output_dir);
+    fmt::print(stderr, "{}: --resume: no checkpoint in {}, starting from step 0\n", trainer_name_,
+               config_.output_dir);
     return;
   }
   verify_checkpoint(*checkpoint);
   const json state = read_trainer_state(*checkpoint);
-  if (state.value("trainer", std::string()) != "sft")
-    fail("--resume {}: not a checkpoint of `grpo sft` (use its model with --model instead)",
-         checkpoint->string());
+  if (state.value("trainer", std::string()) != trainer_name_)
+    fail("--resume {}: not a checkpoint of `grpo {}` (use its model with --model instead)",
+         checkpoint->string(), trainer_name_);
   copy_parameters(*load_model(*checkpoint / "model", device_), *model_);
   load_optimizer_state(*checkpoint, *optimizer_);
   step_ = state.at("step").get<int64_t>();
   tokens_seen_ = state.value("tokens_seen", int64_t{0});
   elapsed_before_resume_ = state.value("elapsed", 0.0);
-  fmt::print(stderr, "sft: resumed from {} at step {}\n", checkpoint->string(), step_);
+  fmt::print(stderr, "{}: resumed from {} at step {}\n", trainer_name_, checkpoint->string(), step_);
   for (const auto& moved : set_aside_newer_checkpoints(config_.output_dir, *checkpoint)) {
-    fmt::print(stderr, "sft: set aside the newer checkpoint {} (not resumed from, not pruned)\n",
-               moved.string());
+    fmt::print(stderr, "{}: set aside the newer checkpoint {} (not resumed from, not pruned)\n",
+               trainer_name_, moved.string());
   }
 }
 

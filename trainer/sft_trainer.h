@@ -24,9 +24,27 @@
 
 namespace grpo {
 
+struct SftLoss;
+
+// What a step of SftTrainer optimises, when it is not the supervised loss: `grpo distill` trains the student
+// on a teacher's distributions (trainer/distill_objective.h) with everything else of `grpo sft` (data, rows,
+// schedule, run directory, checkpoints, resume). Packing is refused with an objective.
+class SftObjective {
+ public:
+  virtual ~SftObjective() = default;
+  // Recorded in the checkpoints' trainer state; a run resumes only from checkpoints of the same name.
+  virtual std::string trainer_name() const = 0;
+  // Called once the trainer has loaded the model and its tokenizer, before the first step.
+  virtual void attach(Transformer model, const Tokenizer& tokenizer) = 0;
+  // The loss of step `step` (0-based) on these examples; may add entries to the step's `metrics`.
+  virtual SftLoss loss(const std::vector<const SftExample*>& examples, int64_t step,
+                       nlohmann::json& metrics) = 0;
+};
+
 class SftTrainer {
  public:
-  SftTrainer(SftConfig config, std::string resolved_config_toml);
+  SftTrainer(SftConfig config, std::string resolved_config_toml,
+             std::unique_ptr<SftObjective> objective = nullptr);
   ~SftTrainer();
 
   // Trains to the last step or a stop signal (stop_signal.h); checkpoints at the end.
@@ -46,6 +64,8 @@ class SftTrainer {
   void resume_from_checkpoint();
 
   SftConfig config_;
+  std::unique_ptr<SftObjective> objective_;  // null: the supervised loss
+  std::string trainer_name_;                 // "sft" or the objective's
   torch::Device device_;
   std::unique_ptr<Tokenizer> tokenizer_;
   Transformer model_{nullptr};

@@ -143,6 +143,7 @@ TEST_F(CommandLine, DumpConfigReadsBackForEverySubcommand) {
       {"sft", "--model " + model + " --data " + shell_quote((dir_ / "sft.jsonl").string())},
       {"generate",
        "--model " + model + " --data task:arithmetic --out " + shell_quote((dir_ / "kept.jsonl").string())},
+      {"distill", "--teacher " + model + " --student " + model + " --data task:arithmetic"},
       {"logs", shell_quote((dir_ / "run").string()) + " --follow"},
       {"report", shell_quote((dir_ / "run").string())},
   };

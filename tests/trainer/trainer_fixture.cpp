@@ -5,6 +5,7 @@
 #include "model/model_dir.h"
 #include "rewards/reward_registry.h"
 #include "tokenizer/train_sentencepiece.h"
+#include "trainer/tiny_model.h"
 
 namespace grpo::testing {
 
@@ -30,6 +31,10 @@ class PreferredFirstToken : public RewardFunction {
 
 // A model directory: tokenizer trained on generated text, tiny random Llama.
 fs::path make_model_dir(const TempDir& dir) {
+  return make_tiny_model_dir(dir, {});
+}
+
+fs::path make_tiny_model_dir(const TempDir& dir, const TinyModelOptions& model_options) {
   static bool registered = [] {
     register_reward("preferred_first_token", [](const std::string&, const RewardOptions&) {
       return std::make_unique<PreferredFirstToken>();
@@ -46,16 +51,16 @@ fs::path make_model_dir(const TempDir& dir) {
       for (int j = 0; j < 8; ++j) out << words[(i * 7 + j * 3) % 12] << (j == 7 ? "\n" : " ");
     }
   }
-  fs::path model_dir = dir / "model";
+  fs::path model_dir = dir / model_options.name;
   SentencePieceTrainOptions options;
   options.text_files = {corpus};
   options.output = model_dir / "tokenizer.model";
-  options.vocab_size = 300;
+  options.vocab_size = model_options.vocab_size;
   options.threads = 1;
   auto tokenizer = train_sentencepiece(options);
   ModelConfig config;
   config.vocab_size = tokenizer->vocab_size();
-  config.hidden_size = 32;
+  config.hidden_size = model_options.hidden_size;
   config.intermediate_size = 64;
   config.num_hidden_layers = 2;
   config.num_attention_heads = 4;
@@ -64,7 +69,7 @@ fs::path make_model_dir(const TempDir& dir) {
   config.bos_token_id = tokenizer->bos_id();
   config.eos_token_id = tokenizer->eos_id();
   Transformer model(config);
-  initialize_weights(*model, 3);
+  initialize_weights(*model, model_options.seed);
   save_model(*model, model_dir);
   return model_dir;
 }
