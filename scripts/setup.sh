@@ -10,7 +10,7 @@ PACKAGES=(
   libsentencepiece-dev sentencepiece
   libonig-dev libicu-dev
   libfmt-dev libcli11-dev libgtest-dev
-  nlohmann-json3-dev
+  nlohmann-json3-dev libtomlplusplus-dev
   zlib1g-dev
   python3 python3-torch python3-numpy
   chromium

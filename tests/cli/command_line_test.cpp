@@ -144,6 +144,9 @@ TEST_F(CommandLine, DumpConfigReadsBackForEverySubcommand) {
       {"generate",
        "--model " + model + " --data task:arithmetic --out " + shell_quote((dir_ / "kept.jsonl").string())},
       {"distill", "--teacher " + model + " --student " + model + " --data task:arithmetic"},
+      {"pipeline run", shell_quote((dir_ / "pipeline.toml").string())},
+      {"pipeline check", shell_quote((dir_ / "pipeline.toml").string())},
+      {"pipeline report", shell_quote((dir_ / "pipeline.toml").string())},
       {"logs", shell_quote((dir_ / "run").string()) + " --follow"},
       {"report", shell_quote((dir_ / "run").string())},
   };
