@@ -178,6 +178,7 @@ fs::path write_pipeline_report(const Pipeline& pipeline) {
   }
   page << "</body></html>\n";
   const fs::path output = pipeline.output_dir / logs::kReportFile;
+  fs::create_directories(pipeline.output_dir);
   write_file_atomically(output, page.str());
   return output;
 }
