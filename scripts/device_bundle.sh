@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # Headers and libraries the GPU build links (the CUDA LibTorch comes from the machine's own Python), plus
 # pkgconf (CMake's pkg_check_modules) and ninja. SentencePiece stays out: the build makes it optional.
 PACKAGES=(
-  libfmt-dev libfmt9 libcli11-dev nlohmann-json3-dev libgtest-dev
+  libfmt-dev libfmt9 libcli11-dev nlohmann-json3-dev libgtest-dev libtomlplusplus-dev libtomlplusplus3
   libonig-dev libonig5 libicu-dev libicu72 zlib1g-dev zlib1g libgloo-dev
   pkgconf pkgconf-bin libpkgconf3 ninja-build
 )

@@ -101,6 +101,7 @@ configure() {
     -DCMAKE_PREFIX_PATH="$torch_prefix;$PREFIX/usr" \
     -Dfmt_DIR="$LIBDIR/cmake/fmt" -DGTest_DIR="$LIBDIR/cmake/GTest" \
     -DCLI11_DIR="$PREFIX/usr/share/cmake/CLI11" -Dnlohmann_json_DIR="$PREFIX/usr/share/cmake/nlohmann_json" \
+    -Dtomlplusplus_DIR="$LIBDIR/cmake/tomlplusplus" \
     -DZLIB_INCLUDE_DIR="$PREFIX/usr/include" -DZLIB_LIBRARY="$LIBDIR/libz.so" \
     -DPKG_CONFIG_EXECUTABLE="$PREFIX/usr/bin/pkgconf" -DCMAKE_MAKE_PROGRAM="$PREFIX/usr/bin/ninja" \
     -DCMAKE_CXX_FLAGS="-idirafter $PREFIX/usr/include" \
