@@ -29,6 +29,7 @@
 #include "model/model_dir.h"
 #include "test_support.h"
 #include "trainer/checkpoint.h"
+#include "trainer/grpo_executable_skip.h"
 #include "trainer/trainer_fixture.h"
 
 extern char** environ;
@@ -38,11 +39,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-#define SKIP_WITHOUT_GRPO()                                                            \
-  if (!fs::exists(testing::grpo_executable()))                                         \
-  GTEST_SKIP() << "the grpo executable is not built at " << testing::grpo_executable() \
-               << " (build target `grpo`)"
 
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -14,6 +14,7 @@
 
 #include "core/files.h"
 #include "test_support.h"
+#include "trainer/grpo_executable_skip.h"
 #include "trainer/tiny_model.h"
 #include "trainer/trainer_fixture.h"
 
@@ -21,11 +22,6 @@ namespace grpo {
 namespace {
 
 namespace fs = std::filesystem;
-
-#define SKIP_WITHOUT_GRPO()                                                            \
-  if (!fs::exists(testing::grpo_executable()))                                         \
-  GTEST_SKIP() << "the grpo executable is not built at " << testing::grpo_executable() \
-               << " (build target `grpo`)"
 
 fs::path make_rows(const testing::TempDir& dir) {
   const char* colours[] = {"red", "blue", "green"};

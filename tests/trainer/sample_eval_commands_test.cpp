@@ -13,6 +13,7 @@
 
 #include "evaluation_fixture.h"
 #include "test_support.h"
+#include "trainer/grpo_executable_skip.h"
 
 namespace grpo {
 namespace {
@@ -27,11 +28,6 @@ std::string quoted(const fs::path& path) {
 std::string grpo_command(const std::string& arguments) {
   return quoted(testing::grpo_executable()) + " --quiet --threads 1 " + arguments;
 }
-
-#define SKIP_WITHOUT_GRPO()                                                            \
-  if (!fs::exists(testing::grpo_executable()))                                         \
-  GTEST_SKIP() << "the grpo executable is not built at " << testing::grpo_executable() \
-               << " (build target `grpo`)"
 
 std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
   std::ifstream in(path);

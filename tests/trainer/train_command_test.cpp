@@ -18,6 +18,7 @@
 #include "core/files.h"
 #include "test_support.h"
 #include "trainer/checkpoint.h"
+#include "trainer/grpo_executable_skip.h"
 #include "trainer/trainer_fixture.h"
 
 extern char** environ;
@@ -26,11 +27,6 @@ namespace grpo {
 namespace {
 
 namespace fs = std::filesystem;
-
-#define SKIP_WITHOUT_GRPO()                                                            \
-  if (!fs::exists(testing::grpo_executable()))                                         \
-  GTEST_SKIP() << "the grpo executable is not built at " << testing::grpo_executable() \
-               << " (build target `grpo`)"
 
 std::vector<std::string> train_arguments(const fs::path& model, const fs::path& data, const fs::path& run) {
   return {testing::grpo_executable().string(),
