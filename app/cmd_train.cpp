@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "app/chat_prompt_options.h"
 #include "app/command.h"
@@ -12,11 +13,27 @@
 #include "app/reward_options.h"
 #include "app/rollout_memory_options.h"
 #include "distributed/local_launcher.h"
+#include "model/model_summary.h"
 #include "trainer/grpo_trainer.h"
+#include "trainer/memory_plan.h"
 #include "trainer/stop_signal.h"
 
 namespace grpo::app {
 namespace {
+
+// --dry-run: the settings' estimated peak memory, from config.json alone.
+void print_memory_plan(const TrainerConfig& config) {
+  config.validate();
+  const ModelConfig model = ModelConfig::load(std::filesystem::path(config.model) / "config.json");
+  const MemoryPlan plan = plan_training_memory(model, config);
+  fmt::print("grpo train --dry-run: {}\n  {}\n", config.model, describe_architecture(model));
+  fmt::print("  trains {} parameters ({}{}); {} completions per step of <= {} + {} tokens\n",
+             grouped_digits(plan.trainable_parameters), config.lora_r > 0 ? "LoRA" : "full fine-tuning",
+             config.gradient_checkpointing ? ", gradient checkpointing" : "",
+             config.questions_per_step * config.num_generations, config.max_prompt_length,
+             config.max_completion_length);
+  fmt::print("estimated memory (float32, on {}):\n{}", config.device, plan.to_text());
+}
 
 void add_train_command(CLI::App& app, CommandContext& context) {
   static TrainerConfig config;
@@ -112,6 +129,20 @@ void add_train_command(CLI::App& app, CommandContext& context) {
       "Update memory bound: rows of [rows, vocabulary] logits alive at once, forward and backward (0 = all)")
       ->capture_default_str();
   option("--max-steps", config.max_steps, "Training steps")->capture_default_str();
+  section = "Limited hardware";
+  flag("--gradient-checkpointing", config.gradient_checkpointing,
+       "Recompute each decoder layer in the backward pass: less activation memory, ~1/3 more compute");
+  option("--lora-r", config.lora_r, "LoRA rank: train low-rank adapters only (0 = full fine-tuning)")
+      ->capture_default_str();
+  option("--lora-alpha", config.lora_alpha, "LoRA alpha (scaling = alpha / r)")->capture_default_str();
+  option("--lora-dropout", config.lora_dropout, "Dropout on the adapters' input")->capture_default_str();
+  option("--lora-target-modules", config.lora_target_modules,
+         "Projections that get adapters (q_proj k_proj v_proj o_proj gate_proj up_proj down_proj, or "
+         "all-linear)")
+      ->capture_default_str()
+      ->delimiter(',');
+  flag("--dry-run", config.dry_run,
+       "Print the estimated peak memory of weights, optimiser state, KV cache and activations, and stop");
   section = "Evaluation, logs and checkpoints";
   option("--eval-steps", config.eval_steps, "Evaluate every N steps (0 = start and end only)")
       ->capture_default_str();
@@ -170,6 +201,10 @@ void add_train_command(CLI::App& app, CommandContext& context) {
       config.device = context.global.device;
       config.rewards = expand_reward_lists(config.rewards);
       config.model = resolve_model_directory(config.model, "--model", context.global.quiet);
+      if (config.dry_run) {
+        print_memory_plan(config);
+        return;
+      }
       {
         GrpoTrainer trainer(config, options_as_toml(app, false));
         trainer.train();

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/resident_memory.h"
 
 namespace grpo::bench {
 
@@ -56,39 +57,9 @@ double best_seconds_per_call(const torch::Device& device, double seconds, Body b
   return best;
 }
 
-// This process's resident set from /proc/self/status, in KiB: VmRSS (now) and VmHWM (the peak since the
-// process started or since reset_resident_peak()). -1 where unreadable (not Linux).
-struct ResidentSet {
-  int64_t current_kib = -1;
-  int64_t peak_kib = -1;
-};
-
-inline ResidentSet resident_set() {
-  ResidentSet set;
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  auto kib_after = [&](const char* field) {
-    return std::stoll(line.substr(std::char_traits<char>::length(field)));
-  };
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) set.current_kib = kib_after("VmRSS:");
-    if (line.rfind("VmHWM:", 0) == 0) set.peak_kib = kib_after("VmHWM:");
-  }
-  return set;
-}
-
-// Resets the peak resident set (VmHWM, which getrusage's ru_maxrss also reads) to the current one, by writing
-// "5" to /proc/self/clear_refs (Linux >= 4.0). True when it took effect: the peak then reads no higher than
-// the resident set, give or take 1% + 1 MiB (the kernel sets the peak from its per-CPU, approximate, RSS
-// counters, while VmRSS is their exact sum).
-inline bool reset_resident_peak() {
-  {
-    std::ofstream clear_refs("/proc/self/clear_refs");
-    if (!(clear_refs << "5" << std::flush)) return false;
-  }
-  const ResidentSet after = resident_set();
-  const int64_t slack_kib = after.current_kib / 100 + 1024;
-  return after.current_kib >= 0 && after.peak_kib >= 0 && after.peak_kib <= after.current_kib + slack_kib;
-}
+// The resident set and its peak (core/resident_memory.h), under the names the benchmarks use.
+using grpo::reset_resident_peak;
+using grpo::resident_set;
+using grpo::ResidentSet;
 
 }  // namespace grpo::bench

@@ -34,6 +34,7 @@
 #include "core/openmp_wait_policy.h"
 #include "model/config.h"
 #include "model/device.h"
+#include "model/lora.h"
 #include "model/model_dir.h"
 #include "model/transformer.h"
 #include "rollout/engine.h"
@@ -57,7 +58,10 @@ struct Options {
   int64_t logits_chunk_tokens = 1024;  // token_logprobs' rows of [rows, V] logits at once (<= 0: all)
   bool plain_logits =
       false;  // plain autograd instead: every [rows, V] log_softmax kept for the backward pass
-  int64_t vocab_size = 8000;  // the benchmark model's vocabulary
+  int64_t vocab_size = 8000;            // the benchmark model's vocabulary
+  bool gradient_checkpointing = false;  // recompute each layer in the backward pass
+  int64_t lora_r = 0;                   // > 0: train LoRA adapters of this rank (alpha 2r) only
+  std::vector<std::string> lora_target_modules = {"q_proj", "v_proj"};
   int64_t repeats = 2;
   std::string python = "/usr/bin/python3";
   std::string json_path;
@@ -353,6 +357,12 @@ Measurements measure(const Options& options, const grpo::ModelConfig& config, co
   grpo::initialize_weights(*model, 0);
   grpo::bench::TemporaryDirectory saved_model("bench_train");  // the reference loads the same weights
   grpo::save_model(*model, saved_model.path);
+  model->set_gradient_checkpointing(options.gradient_checkpointing);
+  if (options.lora_r > 0) {
+    grpo::add_lora_adapters(
+        *model, {options.lora_r, 2.0 * static_cast<double>(options.lora_r), 0.0, options.lora_target_modules},
+        0);
+  }
   model->to(device);
   const auto prompts =
       grpo::bench::random_prompts(options.prompts, options.prompt_length, config.vocab_size, /*seed=*/1);
@@ -673,6 +683,13 @@ int main(int argc, char** argv) {
   app.add_option("--vocab-size", options.vocab_size, "The benchmark model's vocabulary (e.g. 151936: Qwen3)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_flag("--gradient-checkpointing", options.gradient_checkpointing,
+               "Recompute each decoder layer in the update's backward pass");
+  app.add_option("--lora-r", options.lora_r, "Train LoRA adapters of this rank (alpha 2r) only (0 = all)")
+      ->capture_default_str();
+  app.add_option("--lora-target-modules", options.lora_target_modules, "LoRA's projections (or all-linear)")
+      ->delimiter(',')
+      ->capture_default_str();
   app.add_option("--repeats", options.repeats, "Timed updates (after one warm-up)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -32,6 +32,10 @@ inline constexpr const char* kTimeLogprobs = "time/logprobs";
 inline constexpr const char* kTimeUpdate = "time/update";
 inline constexpr const char* kTimeStep = "time/step";
 inline constexpr const char* kElapsed = "elapsed";
+// Peak host resident memory of each phase of the step, MiB (Linux's VmHWM, reset at the phase's start).
+inline constexpr const char* kMemoryRollout = "memory/rollout_peak_mib";
+inline constexpr const char* kMemoryLogprobs = "memory/logprobs_peak_mib";
+inline constexpr const char* kMemoryUpdate = "memory/update_peak_mib";
 // `grpo sft` (TRL's SFTTrainer names): the step's mean loss per trained token, the held-out loss when
 // evaluated, and the epochs done.
 inline constexpr const char* kLoss = "loss";

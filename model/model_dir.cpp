@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "model/device.h"
+#include "model/lora.h"
 #include "model/safetensors.h"
 #include "model/tensor_layout.h"
 
@@ -61,7 +62,10 @@ std::string describe_list(const std::vector<std::string>& names, int64_t total =
 
 TensorMap model_state(TransformerImpl& model) {
   TensorMap state;
-  for (const auto& item : model.named_parameters(/*recurse=*/true)) state.emplace(item.key(), item.value());
+  for (const auto& item : model.named_parameters(/*recurse=*/true)) {
+    if (is_lora_parameter(item.key())) continue;  // LoRA adapters: see merged_model_state
+    state.emplace(item.key(), item.value());
+  }
   // Buffers that checkpoints carry: the MoE balancing biases (mlp.gate.e_score_correction_bias).
   for (const auto& item : model.named_buffers(/*recurse=*/true)) state.emplace(item.key(), item.value());
   if (model.config().tie_word_embeddings) state.erase("lm_head.weight");
@@ -173,7 +177,9 @@ void save_model_as(TransformerImpl& model, const fs::path& directory, const std:
   config.validate();
   const torch::Dtype stored_dtype = dtype_from_name(torch_dtype);
   TensorMap stored;
-  for (const auto& [name, tensor] : model_state(model)) {
+  // With LoRA adapters, the weights they give (PEFT's merge_and_unload): what other tools load.
+  for (const auto& [name, tensor] :
+       has_lora_adapters(model) ? merged_model_state(model) : model_state(model)) {
     stored.emplace(name, tensor.detach().to(torch::kCPU, stored_dtype).contiguous());
   }
   fs::create_directories(directory);

@@ -22,14 +22,15 @@ Transformer load_model(const std::filesystem::path& directory, torch::Device dev
                        torch::Dtype dtype = torch::kFloat32);
 
 // Writes config.json and model weights (in config.torch_dtype) into `directory` (created if needed); with a
-// tied head, lm_head.weight is not written (as Hugging Face does). Files are written atomically, one by one.
+// tied head, lm_head.weight is not written (as Hugging Face does); with LoRA adapters, the merged weights
+// (model/lora.h). Files are written atomically, one by one.
 void save_model(TransformerImpl& model, const std::filesystem::path& directory, int64_t max_shard_bytes = 0);
 // The same with the weights stored in `torch_dtype` ("float32", "bfloat16", "float16") whatever the config
 // says; config.json records it. Checkpoints that must resume exactly save "float32".
 void save_model_as(TransformerImpl& model, const std::filesystem::path& directory,
                    const std::string& torch_dtype, int64_t max_shard_bytes = 0);
 
-// Hugging Face names -> tensors of the model (lm_head.weight omitted when tied).
+// Hugging Face names -> tensors of the model (lm_head.weight omitted when tied; LoRA adapters left out).
 TensorMap model_state(TransformerImpl& model);
 
 }  // namespace grpo

@@ -12,7 +12,7 @@ MLPImpl::MLPImpl(const ModelConfig& config) : MLPImpl(config.hidden_size, config
 
 MLPImpl::MLPImpl(int64_t hidden_size, int64_t intermediate_size, bool mixtral_names) {
   auto linear = [](int64_t in, int64_t out) {
-    return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
+    return LoraLinear(torch::nn::LinearOptions(in, out).bias(false));
   };
   gate_proj = register_module(mixtral_names ? "w1" : "gate_proj", linear(hidden_size, intermediate_size));
   up_proj = register_module(mixtral_names ? "w3" : "up_proj", linear(hidden_size, intermediate_size));
@@ -137,7 +137,7 @@ torch::Tensor SparseMoeBlockImpl::forward(const torch::Tensor& x, const torch::T
   if (shared_expert) out = out + torch::sigmoid(shared_expert_gate(flat)) * shared_expert(flat);
   if (shared_experts) out = out + shared_experts(flat);
 
-  if (torch::GradMode::is_enabled()) {
+  if (torch::GradMode::is_enabled() || record_without_grad) {
     const int64_t expert_count = static_cast<int64_t>(experts->size());
     {
       torch::NoGradGuard no_grad;

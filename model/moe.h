@@ -15,6 +15,7 @@
 #include <string>
 
 #include "model/config.h"
+#include "model/lora.h"
 
 namespace grpo {
 
@@ -24,8 +25,8 @@ class MLPImpl : public torch::nn::Module {
  public:
   explicit MLPImpl(const ModelConfig& config);  // the dense MLP: intermediate_size
   MLPImpl(int64_t hidden_size, int64_t intermediate_size, bool mixtral_names = false);
-  torch::Tensor forward(const torch::Tensor& x);  // [..., D] -> [..., D]
-  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+  torch::Tensor forward(const torch::Tensor& x);                        // [..., D] -> [..., D]
+  LoraLinear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};  // LoRA targets (lora.h)
 };
 TORCH_MODULE(MLP);
 
@@ -62,7 +63,8 @@ torch::Tensor sequence_balance_loss(const torch::Tensor& scores, const torch::Te
 class SparseMoeBlockImpl : public torch::nn::Module {
  public:
   explicit SparseMoeBlockImpl(const ModelConfig& config);
-  // x [B, T, D]; token_mask [B, T] bool (true = a real token) or undefined -> [B, T, D]. In grad mode, adds
+  // x [B, T, D]; token_mask [B, T] bool (true = a real token) or undefined -> [B, T, D]. In grad mode (or
+  // with record_without_grad), adds
   // the real tokens' expert choices to observed_load and, with router_aux_loss_coef > 0, sets auxiliary_loss.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& token_mask = {});
   // The routing of x [N, D] as forward computes it.
@@ -83,6 +85,9 @@ class SparseMoeBlockImpl : public torch::nn::Module {
       auxiliary_loss;  // scalar: coefficient * sequence_balance_loss of the last forward in grad mode
   RoutingOptions routing_options;
   double auxiliary_loss_coefficient = 0.0;
+  // Count load and compute the balance loss outside grad mode too: gradient checkpointing's forward runs
+  // without autograd (model/layer_checkpoint.h).
+  bool record_without_grad = false;
 };
 TORCH_MODULE(SparseMoeBlock);
 

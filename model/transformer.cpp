@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "model/layer_checkpoint.h"
 #include "model/rope.h"
 
 namespace grpo {
@@ -100,15 +101,14 @@ AttentionImpl::AttentionImpl(const ModelConfig& config)
       head_dim(config.resolved_head_dim()) {
   int64_t d = config.hidden_size;
   bool qkv_bias = config.has_qkv_bias();
-  q_proj = register_module(
-      "q_proj", torch::nn::Linear(torch::nn::LinearOptions(d, num_heads * head_dim).bias(qkv_bias)));
-  k_proj = register_module(
-      "k_proj", torch::nn::Linear(torch::nn::LinearOptions(d, num_kv_heads * head_dim).bias(qkv_bias)));
-  v_proj = register_module(
-      "v_proj", torch::nn::Linear(torch::nn::LinearOptions(d, num_kv_heads * head_dim).bias(qkv_bias)));
+  q_proj =
+      register_module("q_proj", LoraLinear(torch::nn::LinearOptions(d, num_heads * head_dim).bias(qkv_bias)));
+  k_proj = register_module("k_proj",
+                           LoraLinear(torch::nn::LinearOptions(d, num_kv_heads * head_dim).bias(qkv_bias)));
+  v_proj = register_module("v_proj",
+                           LoraLinear(torch::nn::LinearOptions(d, num_kv_heads * head_dim).bias(qkv_bias)));
   o_proj = register_module(
-      "o_proj",
-      torch::nn::Linear(torch::nn::LinearOptions(num_heads * head_dim, d).bias(config.has_o_bias())));
+      "o_proj", LoraLinear(torch::nn::LinearOptions(num_heads * head_dim, d).bias(config.has_o_bias())));
   if (config.has_qk_norm()) {
     q_norm = register_module("q_norm", RMSNorm(head_dim, config.rms_norm_eps));
     k_norm = register_module("k_norm", RMSNorm(head_dim, config.rms_norm_eps));
@@ -308,9 +308,13 @@ torch::Tensor TransformerImpl::run_layers(const torch::Tensor& input_ids, const 
   auto sin = emb.sin().to(dtype()).unsqueeze(1);
 
   auto x = model->embed_tokens(input_ids.to(device));  // [B, T, D]
+  const bool checkpointing =
+      gradient_checkpointing_ && cache == nullptr && is_training() && torch::GradMode::is_enabled();
   int64_t layer = 0;
   for (const auto& module : *model->layers) {
-    x = module->as<DecoderLayer>()->forward(x, cos, sin, mask, cache, layer, token_mask);
+    auto* decoder_layer = module->as<DecoderLayer>();
+    x = checkpointing ? checkpointed_layer_forward(*decoder_layer, x, cos, sin, mask, layer, token_mask)
+                      : decoder_layer->forward(x, cos, sin, mask, cache, layer, token_mask);
     ++layer;
   }
   return model->norm(x);  // [B, T, D]

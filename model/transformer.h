@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "model/config.h"
+#include "model/lora.h"
 #include "model/moe.h"
 
 namespace grpo {
@@ -51,7 +52,7 @@ class AttentionImpl : public torch::nn::Module {
   // x [B, T, D]; cos/sin [B, T, head_dim]; mask [B, 1, T, S] bool (true = may attend), S = past + T.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const torch::Tensor& mask, KVCache* cache, int64_t layer);
-  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  LoraLinear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};  // LoRA targets (lora.h)
   RMSNorm q_norm{nullptr}, k_norm{nullptr};  // Qwen3 only: [head_dim] each, over every head's queries / keys
   int64_t num_heads, num_kv_heads, head_dim;
 };
@@ -118,6 +119,11 @@ class TransformerImpl : public torch::nn::Module {
   // Auxiliary-loss-free balancing: every block's bias nudged by the load observed since the last call.
   void update_balancing_biases(double rate);
 
+  // Gradient checkpointing (model/layer_checkpoint.h): in training mode with autograd on and no cache, each
+  // decoder layer keeps only its input and recomputes the rest in the backward pass. Off by default.
+  void set_gradient_checkpointing(bool enabled) { gradient_checkpointing_ = enabled; }
+  bool gradient_checkpointing() const { return gradient_checkpointing_; }
+
   const ModelConfig& config() const { return config_; }
   torch::Device device() const;
   torch::Dtype dtype() const;
@@ -133,6 +139,7 @@ class TransformerImpl : public torch::nn::Module {
 
   ModelConfig config_;
   torch::Tensor inverse_frequencies_;  // [head_dim / 2] float32 on the CPU (rotary_inverse_frequencies)
+  bool gradient_checkpointing_ = false;
 };
 TORCH_MODULE(Transformer);
 

@@ -10,6 +10,7 @@
 #include "core/atomic_directory.h"
 #include "core/error.h"
 #include "core/files.h"
+#include "model/lora.h"
 #include "model/model_dir.h"
 #include "model/tokenizer_files.h"
 
@@ -83,6 +84,9 @@ fs::path save_checkpoint(const fs::path& run_dir, int64_t step, const Checkpoint
   if (!contents.source_model.empty()) copy_tokenizer_files(contents.source_model, staging / "model");
   if (!contents.prompt_settings.is_null()) {
     write_file_atomically(staging / "model" / kPromptSettingsFile, contents.prompt_settings.dump(2) + "\n");
+  }
+  if (contents.lora_adapter) {
+    save_lora_adapter(*contents.policy, staging / "adapter", contents.source_model.string());
   }
   if (contents.reference != nullptr) save_model_as(*contents.reference, staging / "reference", "float32");
   if (contents.optimizer != nullptr) torch::save(*contents.optimizer, (staging / "optimizer.pt").string());

@@ -1,6 +1,9 @@
 // Checkpoints of a training run: RUN_DIR/checkpoints/step-NNNNNNNN/ holding
 //   model/             the policy as a Hugging Face model directory (config.json, model.safetensors, and the
-//                      tokenizer and generation files of the model trained from)
+//                      tokenizer and generation files of the model trained from); with LoRA, the merged
+//                      weights
+//   adapter/           with LoRA: the adapter as PEFT saves it (adapter_config.json,
+//                      adapter_model.safetensors), what a resume loads
 //   reference/         the reference model, only when it differs from the initial policy (after a reset)
 //   optimizer.pt       AdamW state (LibTorch archive)
 //   trainer_state.json step, data cursor, seed, anything the trainer needs to continue exactly
@@ -29,6 +32,7 @@ struct CheckpointContents {
   TransformerImpl* policy = nullptr;
   TransformerImpl* reference = nullptr;  // null: not saved (the initial policy serves as reference)
   torch::optim::Optimizer* optimizer = nullptr;
+  bool lora_adapter = false;  // also write adapter/ (the policy's LoRA adapters, PEFT's files)
   nlohmann::json trainer_state;
   // The model directory trained from: its tokenizer and generation files are copied into model/.
   std::filesystem::path source_model;

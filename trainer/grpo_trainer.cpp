@@ -8,9 +8,11 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/resident_memory.h"
 #include "distributed/collectives.h"
 #include "logs/metric_names.h"
 #include "model/device.h"
+#include "model/lora.h"
 #include "model/model_dir.h"
 #include "model/parameter_copy.h"
 #include "trainer/advantages.h"
@@ -60,6 +62,12 @@ std::vector<TrainingSequence> training_sequences(const std::vector<RolloutGroup>
   return sequences;
 }
 
+// The peak resident set since the last reset_resident_peak(), MiB (-1 where unreadable).
+double resident_peak_mib() {
+  const int64_t kib = resident_set().peak_kib;
+  return kib < 0 ? -1.0 : static_cast<double>(kib) / 1024.0;
+}
+
 }  // namespace
 
 GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
@@ -89,7 +97,15 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
     fail("the tokenizer of '{}' has {} pieces but the model's vocab_size is {}", config_.model,
          tokenizer_->vocab_size(), policy_->config().vocab_size);
   }
-  if (config_.beta > 0) {
+  policy_->set_gradient_checkpointing(config_.gradient_checkpointing);
+  if (config_.lora_r > 0) {
+    const int64_t adapted = add_lora_adapters(*policy_, lora_settings_of(config_), config_.seed);
+    fmt::print(stderr, "grpo: LoRA r={} alpha={} on {} projections ({}): {} trainable parameters\n",
+               config_.lora_r, config_.lora_alpha, adapted,
+               fmt::join(expand_lora_targets(config_.lora_target_modules), ","), trainable_parameter_count());
+  }
+  // With LoRA the reference is the policy with its adapters off: no second copy of the weights.
+  if (config_.beta > 0 && config_.lora_r == 0) {
     reference_ = load_model(config_.model, device_);
     reference_->eval();
     for (auto& p : reference_->parameters()) p.set_requires_grad(false);
@@ -202,12 +218,15 @@ json GrpoTrainer::train_step() {
     return json(nullptr);
   };
   PhaseSeconds seconds;
+  PhasePeaks peaks;
   double frac_zero_std = 0;
 
   // 1. A batch of questions, G completions each, scored by the rewards.
   std::vector<RolloutGroup> groups;
+  reset_resident_peak();
   try {
     groups = collect_groups(seconds, frac_zero_std);
+    peaks.rollout = resident_peak_mib();
   } catch (const Error& e) {
     // With several ranks the others are in the middle of the same collectives: stop with the error.
     if (!stop_requested() || collectives_->is_distributed()) throw;
@@ -229,7 +248,9 @@ json GrpoTrainer::train_step() {
       training_sequences(groups, advantages, first_of_mine, config_.mask_truncated_completions);
   if (config_.beta > 0) {
     const double t0 = now_seconds();
+    reset_resident_peak();
     compute_reference_logprobs(sequences);
+    peaks.logprobs = resident_peak_mib();
     seconds.logprobs += now_seconds() - t0;
   }
   if (stop_agreed()) return abandon("stop requested");
@@ -237,7 +258,9 @@ json GrpoTrainer::train_step() {
   // 4. mu passes of minibatch updates with the clipped objective; gradient clipping; AdamW and the schedule.
   const bool reuse_rollouts = config_.num_iterations > 1 || config_.num_minibatches > 1;
   const double update_start = now_seconds();
+  reset_resident_peak();
   json update = update_policy(sequences, reuse_rollouts);
+  peaks.update = resident_peak_mib();
   seconds.update = now_seconds() - update_start;
   ++step_;
   reset_reference_when_due();
@@ -255,6 +278,9 @@ json GrpoTrainer::train_step() {
   metrics[metric::kTimeLogprobs] = seconds.logprobs;
   metrics[metric::kTimeUpdate] = seconds.update;
   metrics[metric::kTimeStep] = now_seconds() - step_start;
+  if (peaks.rollout >= 0) metrics[metric::kMemoryRollout] = peaks.rollout;
+  if (peaks.logprobs >= 0) metrics[metric::kMemoryLogprobs] = peaks.logprobs;
+  if (peaks.update >= 0) metrics[metric::kMemoryUpdate] = peaks.update;
   metrics[metric::kElapsed] = elapsed_before_resume_ + now_seconds() - start_time_;
   if (collectives_->is_distributed()) {
     const auto& communication = collectives_->stats();
@@ -271,7 +297,21 @@ void GrpoTrainer::reset_reference_when_due() {
   }
 }
 
+int64_t GrpoTrainer::trainable_parameter_count() {
+  int64_t count = 0;
+  for (const auto& parameter : policy_->parameters()) {
+    if (parameter.requires_grad()) count += parameter.numel();
+  }
+  return count;
+}
+
 void GrpoTrainer::compute_reference_logprobs(std::vector<TrainingSequence>& sequences) {
+  if (!reference_) {  // LoRA: the base model is the policy without its adapters
+    LoraDisabledScope base_model(*policy_);
+    compute_completion_logprobs(*policy_, sequences, config_.micro_batch_tokens, config_.temperature,
+                                &TrainingSequence::ref_logprobs, config_.logits_chunk_tokens);
+    return;
+  }
   compute_completion_logprobs(*reference_, sequences, config_.micro_batch_tokens, config_.temperature,
                               &TrainingSequence::ref_logprobs, config_.logits_chunk_tokens);
 }

@@ -61,12 +61,17 @@ class GrpoTrainer {
   struct PhaseSeconds {
     double rollout = 0, reward = 0, logprobs = 0, update = 0;
   };
+  struct PhasePeaks {  // peak host resident memory per phase, MiB (-1: not measured)
+    double rollout = -1, logprobs = -1, update = -1;
+  };
 
   // grpo_trainer.cpp: one step; null when the data ran out or a stop came before the update (step abandoned).
   nlohmann::json train_step();
   bool stop_agreed();  // a stop was asked on any rank (one process: on this one)
   void broadcast_weights();
+  // From the reference model, or with LoRA from the policy with its adapters off.
   void compute_reference_logprobs(std::vector<TrainingSequence>& sequences);
+  int64_t trainable_parameter_count();
   nlohmann::json update_policy(std::vector<TrainingSequence>& sequences, bool use_rollout_logprobs);
   void reset_reference_when_due();
 
@@ -92,7 +97,7 @@ class GrpoTrainer {
   std::unique_ptr<distributed::Collectives> collectives_;  // one process unless torchrun's environment says
   std::unique_ptr<Tokenizer> tokenizer_;
   Transformer policy_{nullptr};
-  Transformer reference_{nullptr};  // loaded only when beta > 0
+  Transformer reference_{nullptr};  // loaded only when beta > 0 without LoRA
   bool reference_differs_ = false;  // true after a reference reset: then checkpoints carry it
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<RolloutEngine> engine_;

@@ -2,6 +2,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "distributed/collectives.h"
+#include "model/lora.h"
 #include "model/model_dir.h"
 #include "model/parameter_copy.h"
 #include "trainer/checkpoint.h"
@@ -34,7 +35,16 @@ void GrpoTrainer::resume_from_checkpoint() {
   if (chosen.empty()) return;
   const fs::path checkpoint = chosen;
   const nlohmann::json state = read_trainer_state(checkpoint);
-  copy_parameters(*load_model(checkpoint / "model", device_), *policy_);
+  if (config_.lora_r > 0) {
+    // The base weights are the run's --model; the checkpoint's adapter holds what was trained.
+    if (!fs::exists(checkpoint / "adapter" / "adapter_model.safetensors")) {
+      fail("--resume with --lora-r: {} holds no adapter/ (was the run trained without LoRA?)",
+           checkpoint.string());
+    }
+    load_lora_weights(*policy_, checkpoint / "adapter");
+  } else {
+    copy_parameters(*load_model(checkpoint / "model", device_), *policy_);
+  }
   load_optimizer_state(checkpoint, *optimizer_);
   step_ = state.at("step").get<int64_t>();
   elapsed_before_resume_ = state.value("elapsed", 0.0);
@@ -57,6 +67,7 @@ void GrpoTrainer::save() {
   contents.policy = policy_.get();
   contents.reference = reference_differs_ && reference_ ? reference_.get() : nullptr;
   contents.optimizer = optimizer_.get();
+  contents.lora_adapter = config_.lora_r > 0;
   contents.source_model = config_.model;
   contents.prompt_settings = prompt_settings_of(config_, template_).to_json();
   contents.trainer_state = {{"step", step_},

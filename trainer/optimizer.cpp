@@ -16,6 +16,7 @@ bool is_norm_or_bias(const std::string& name) {
 std::unique_ptr<torch::optim::AdamW> make_adamw(TransformerImpl& model, const AdamWSettings& settings) {
   std::vector<torch::Tensor> decay, no_decay;
   for (const auto& item : model.named_parameters()) {
+    if (!item.value().requires_grad()) continue;  // frozen (LoRA trains the adapters only)
     (is_norm_or_bias(item.key()) ? no_decay : decay).push_back(item.value());
   }
   auto options = [&](double weight_decay) {

@@ -1,5 +1,5 @@
-// AdamW over a model's parameters in two groups: weight decay on matrices and embeddings, none on norms and
-// biases.
+// AdamW over a model's trainable parameters (requires_grad: all of them, or the LoRA adapters) in two
+// groups: weight decay on matrices and embeddings, none on norms and biases.
 #pragma once
 
 #include <torch/optim/adamw.h>

@@ -1,6 +1,7 @@
 #include "trainer/trainer_config.h"
 
 #include "core/error.h"
+#include "model/lora.h"
 #include "trainer/advantages.h"
 #include "trainer/grpo_loss.h"
 #include "trainer/lr_schedule.h"
@@ -66,6 +67,12 @@ void TrainerConfig::validate() const {
     fail("max_prefill_tokens must be >= 0 (0 = no bound), got {}", rollout_memory.max_prefill_tokens);
   }
   if (eval_k < 1) fail("eval_k must be >= 1, got {}", eval_k);
+  LoraSettings{lora_r, lora_alpha, lora_dropout, lora_target_modules}.validate();
+  if (lora_r > 0 && ref_model_sync_steps > 0) {
+    fail(
+        "--ref-model-sync-steps needs full fine-tuning: with --lora-r the reference is the base model with "
+        "the adapters off, which a reset cannot move");
+  }
   parse_advantage_scaling(scale_rewards);
   parse_loss_type(loss_type);
   parse_importance_level(importance_sampling_level);

@@ -74,6 +74,14 @@ struct TrainerConfig {
   int64_t logits_chunk_tokens = 1024;  // [rows, V] logits rows alive at once in the update (0 = all at once)
   int64_t max_steps = 100;
 
+  // ---- limited hardware (issue 15)
+  bool gradient_checkpointing = false;  // recompute each decoder layer in the backward pass
+  int64_t lora_r = 0;                   // LoRA rank (0 = full fine-tuning); PEFT's names below
+  double lora_alpha = 8.0;              // scaling = lora_alpha / lora_r
+  double lora_dropout = 0.0;
+  std::vector<std::string> lora_target_modules = {"q_proj", "v_proj"};  // or all-linear
+  bool dry_run = false;  // print the estimated peak memory and stop before loading anything
+
   // ---- evaluation, logging, checkpoints
   int64_t eval_steps = 0;         // evaluate every N steps (0 = only at the start and the end)
   int64_t eval_k = 4;             // samples per problem for mean accuracy / pass@k / maj@k

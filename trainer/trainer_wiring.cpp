@@ -38,6 +38,10 @@ AdamWSettings adamw_settings_of(const TrainerConfig& config) {
   return {config.learning_rate, config.adam_beta1, config.adam_beta2, 1e-8, config.weight_decay};
 }
 
+LoraSettings lora_settings_of(const TrainerConfig& config) {
+  return {config.lora_r, config.lora_alpha, config.lora_dropout, config.lora_target_modules};
+}
+
 LossSettings loss_settings_of(const TrainerConfig& config) {
   LossSettings settings;
   settings.loss_type = parse_loss_type(config.loss_type);

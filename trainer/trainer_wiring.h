@@ -8,6 +8,7 @@
 #include "datasets/chat_prompt.h"
 #include "datasets/training_data.h"
 #include "logs/rollout_log_writer.h"
+#include "model/lora.h"
 #include "rewards/reward_registry.h"
 #include "rollout/generation.h"
 #include "trainer/evaluation.h"
@@ -24,6 +25,7 @@ DataSettings data_settings_of(const TrainerConfig& config);
 std::vector<std::string> reward_specs_of(const TrainerConfig& config, const std::string& task_reward);
 RewardOptions reward_options_of(const TrainerConfig& config);
 AdamWSettings adamw_settings_of(const TrainerConfig& config);
+LoraSettings lora_settings_of(const TrainerConfig& config);
 LossSettings loss_settings_of(const TrainerConfig& config);
 LrSchedule schedule_of(const TrainerConfig& config);
 // The rollout's sampling: G samples per prompt at the training temperature; `seed` varies by step and round.
