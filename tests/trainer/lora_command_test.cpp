@@ -27,8 +27,8 @@ namespace fs = std::filesystem;
 std::string train_command(const fs::path& model, const fs::path& data, const fs::path& run) {
   return testing::grpo_executable().string() + " --threads 1 --seed 3 train --model '" + model.string() +
          "' --data '" + data.string() + "' --output-dir '" + run.string() +
-         "' --eval-size 0 --template plain --stop '\n' -G 4 --questions-per-step 2 --max-completion-length 3 "
-         "--lr 0.01 --reward repetition,format --beta 0.04 --lora-r 4 --lora-alpha 8 "
+         "' --eval-size 0 --template plain --stop '\n' -G 8 --questions-per-step 2 --max-completion-length 6 "
+         "--lr 0.01 --temperature 1.5 --reward repetition,format --beta 0.04 --lora-r 4 --lora-alpha 8 "
          "--lora-target-modules q_proj,v_proj --gradient-checkpointing";
 }
 
