@@ -52,18 +52,6 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
-// A reward process that scores a completion by its first two token ids: varied rewards from a random model.
-fs::path write_token_reward(const fs::path& dir) {
-  const fs::path script = dir / "token_reward.py";
-  testing::write_text(script,
-                      "import json, sys\n"
-                      "for line in sys.stdin:\n"
-                      "    inputs = json.loads(line)['inputs']\n"
-                      "    scores = [(sum(i['completion_ids'][:2]) % 7) / 6.0 for i in inputs]\n"
-                      "    print(json.dumps({'scores': scores}), flush=True)\n");
-  return script;
-}
-
 // `grpo train` on the trainer fixture's tiny model: 16 questions x 4 completions per step.
 std::vector<std::string> train_arguments(const fs::path& model, const fs::path& data, const fs::path& run) {
   return {testing::grpo_executable().string(),
@@ -93,7 +81,7 @@ std::vector<std::string> train_arguments(const fs::path& model, const fs::path& 
           "--lr",
           "0.001",
           "--reward",
-          "cmd:python3 '" + (data.parent_path() / "token_reward.py").string() + "'",
+          testing::token_reward_spec(data.parent_path()),
           "--scale-rewards",
           "batch",
           "--save-steps",
@@ -188,7 +176,7 @@ class DataParallel : public ::testing::Test {
     if (!fs::exists(testing::grpo_executable())) return;
     model_ = testing::make_model_dir(dir_);
     data_ = testing::make_data(dir_);
-    write_token_reward(dir_.path());
+    testing::write_token_reward(dir_.path());
   }
   std::vector<std::string> arguments(const fs::path& run, const std::string& max_steps = "3") const {
     return with(train_arguments(model_, data_, run), {"--max-steps", max_steps});

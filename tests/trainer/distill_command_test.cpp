@@ -79,7 +79,9 @@ TEST(DistillCommand, TokenLevelMixesOnPolicyStepsAndResumesBitIdentically) {
     EXPECT_GE(line["loss"].get<double>(), 0.0) << "a divergence is never negative";
     EXPECT_GT(line["tokens_trained"].get<int>(), 0);
     kinds.insert(line["on_policy"].get<int>());
-    if (line["on_policy"] == 1) EXPECT_TRUE(line.contains("completions/mean_length")) << line.dump();
+    if (line["on_policy"] == 1) {
+      EXPECT_TRUE(line.contains("completions/mean_length")) << line.dump();
+    }
   }
   EXPECT_EQ(kinds, (std::set<int>{0, 1})) << "--lmbda 0.5 with this seed mixes both kinds of step";
   ASSERT_TRUE(fs::exists(straight / "checkpoints/step-00000004/trainer_state.json"));

@@ -12,6 +12,7 @@
 #include "model/safetensors.h"
 #include "test_support.h"
 #include "trainer/checkpoint.h"
+#include "trainer/grpo_executable_skip.h"
 #include "trainer/trainer_fixture.h"
 
 namespace grpo {
@@ -19,16 +20,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-#define SKIP_WITHOUT_GRPO()                                                            \
-  if (!fs::exists(testing::grpo_executable()))                                         \
-  GTEST_SKIP() << "the grpo executable is not built at " << testing::grpo_executable() \
-               << " (build target `grpo`)"
-
+// Rewards from the token-id reward process (written next to `data`): varied, so the adapters move.
 std::string train_command(const fs::path& model, const fs::path& data, const fs::path& run) {
+  testing::write_token_reward(data.parent_path());
   return testing::grpo_executable().string() + " --threads 1 --seed 3 train --model '" + model.string() +
          "' --data '" + data.string() + "' --output-dir '" + run.string() +
          "' --eval-size 0 --template plain --stop '\n' -G 8 --questions-per-step 2 --max-completion-length 6 "
-         "--lr 0.01 --temperature 1.5 --reward repetition,format --beta 0.04 --lora-r 4 --lora-alpha 8 "
+         "--lr 0.01 --reward \"" +
+         testing::token_reward_spec(data.parent_path()) +
+         "\" --beta 0.04 --lora-r 4 --lora-alpha 8 "
          "--lora-target-modules q_proj,v_proj --gradient-checkpointing";
 }
 

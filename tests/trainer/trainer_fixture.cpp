@@ -100,4 +100,19 @@ TrainerConfig base_config(const fs::path& model, const fs::path& data, const fs:
   return config;
 }
 
+fs::path write_token_reward(const fs::path& dir) {
+  const fs::path script = dir / "token_reward.py";
+  write_text(script,
+             "import json, sys\n"
+             "for line in sys.stdin:\n"
+             "    inputs = json.loads(line)['inputs']\n"
+             "    scores = [(sum(i['completion_ids'][:2]) % 7) / 6.0 for i in inputs]\n"
+             "    print(json.dumps({'scores': scores}), flush=True)\n");
+  return script;
+}
+
+std::string token_reward_spec(const fs::path& dir) {
+  return "cmd:python3 '" + (dir / "token_reward.py").string() + "'";
+}
+
 }  // namespace grpo::testing

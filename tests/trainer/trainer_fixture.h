@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 #include "test_support.h"
 #include "trainer/trainer_config.h"
@@ -15,5 +16,12 @@ std::filesystem::path make_model_dir(const TempDir& dir);
 std::filesystem::path make_data(const TempDir& dir);
 TrainerConfig base_config(const std::filesystem::path& model, const std::filesystem::path& data,
                           const std::filesystem::path& run);
+
+// A reward process (`dir`/token_reward.py, run by python3) that scores a completion by its first two token
+// ids, (id0 + id1) % 7 / 6: varied rewards from a random model, so that command tests' updates move the
+// weights.
+std::filesystem::path write_token_reward(const std::filesystem::path& dir);
+// The --reward spec that runs it: cmd:python3 '<dir>/token_reward.py'.
+std::string token_reward_spec(const std::filesystem::path& dir);
 
 }  // namespace grpo::testing
