@@ -144,6 +144,8 @@ TEST_F(CommandLine, DumpConfigReadsBackForEverySubcommand) {
       {"generate",
        "--model " + model + " --data task:arithmetic --out " + shell_quote((dir_ / "kept.jsonl").string())},
       {"distill", "--teacher " + model + " --student " + model + " --data task:arithmetic"},
+      {"export", "--adapter " + shell_quote((dir_ / "adapter").string()) + " --merge-lora -o " +
+                     shell_quote((dir_ / "merged").string())},
       {"pipeline run", shell_quote((dir_ / "pipeline.toml").string())},
       {"pipeline check", shell_quote((dir_ / "pipeline.toml").string())},
       {"pipeline report", shell_quote((dir_ / "pipeline.toml").string())},
