@@ -168,8 +168,8 @@ void show_summary(const logs::RunLogs& run, const LogsOptions& options, const lo
   } else {
     if (from_rollouts) fmt::print("(no {}: summary of the logged completions)\n", logs::kMetricsFile);
     const bool supervised = logs::is_supervised_step(rows.front());
-    fmt::print("{}",
-               supervised ? logs::format_supervised_header(palette) : logs::format_summary_header(palette));
+    fmt::print("{}", supervised ? logs::format_supervised_header(palette)
+                                : logs::format_summary_header(palette, logs::has_moe_metrics(rows.front())));
     for (const auto& row : rows) {
       fmt::print("{}", supervised ? logs::format_supervised_row(row, palette)
                                   : logs::format_summary_row(row, palette));
@@ -240,7 +240,7 @@ void follow(const LogsOptions& options, const logs::Palette& palette, bool step_
           const bool supervised = logs::is_supervised_step(row);
           if (!step_header_printed)
             fmt::print("{}", supervised ? logs::format_supervised_header(palette)
-                                        : logs::format_summary_header(palette));
+                                        : logs::format_summary_header(palette, logs::has_moe_metrics(row)));
           step_header_printed = true;
           fmt::print("{}", supervised ? logs::format_supervised_row(row, palette)
                                       : logs::format_summary_row(row, palette));

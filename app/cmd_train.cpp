@@ -106,6 +106,13 @@ void add_train_command(CLI::App& app, CommandContext& context) {
       ->capture_default_str();
   flag("--mask-truncated-completions", config.mask_truncated_completions,
        "Completions cut by the length limit contribute no loss");
+  flag("--use-routing-replay", config.use_routing_replay,
+       "Mixture of experts: the update uses the old policy's experts per token (ratios compare the same "
+       "experts)");
+  option("--moe-bias-update-speed", config.moe_bias_update_speed,
+         "Mixture of experts with topk_method noaux_tc: the balancing bias's step after each optimiser step "
+         "(0 = frozen)")
+      ->capture_default_str();
   section = "Optimisation";
   option("--lr,--learning-rate", config.learning_rate, "AdamW learning rate")->capture_default_str();
   option("--adam-beta1", config.adam_beta1, "AdamW beta1")->capture_default_str();

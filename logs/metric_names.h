@@ -1,6 +1,7 @@
 // The keys of metrics.jsonl and eval.jsonl lines (TRL's names where TRL has one); see docs/LOGS.md.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace grpo::logs::metric {
@@ -41,6 +42,22 @@ inline constexpr const char* kMemoryUpdate = "memory/update_peak_mib";
 inline constexpr const char* kLoss = "loss";
 inline constexpr const char* kEvalLoss = "eval_loss";
 inline constexpr const char* kEpoch = "epoch";
+
+// Mixture-of-experts policies (present only for them), over the update's forwards of the step and the
+// real tokens (prompt and completion) of its sequences. No capacity limit is used: no token is dropped.
+inline constexpr const char* kMoeLoadRatio = "moe/load_max_over_mean";  // mean over sparse layers
+inline constexpr const char* kMoeRouterEntropy = "moe/router_entropy";  // nats per token, mean over layers
+// Share of tokens whose experts (as a set) in the update differ from the old policy's (0 with routing
+// replay), and whose own top-k differs (the same without replay).
+inline constexpr const char* kMoeRoutingChanged = "moe/routing_changed";
+inline constexpr const char* kMoeRoutingChangedOwn = "moe/routing_changed_own";
+inline constexpr const char* kMoeBiasAbsMean = "moe/balancing_bias_abs_mean";  // noaux_tc only
+inline constexpr const char* kMoeAuxLoss =
+    "moe/aux_loss";  // coefficient x balance loss, router_aux_loss_coef > 0
+// "moe/load_max_over_mean/layer_<i>": decoder layer i's busiest expert's load over the mean load.
+inline std::string moe_load_ratio(int64_t layer) {
+  return std::string(kMoeLoadRatio) + "/layer_" + std::to_string(layer);
+}
 
 // "rewards/<name>/mean" and "rewards/<name>/std" for each reward function.
 inline std::string reward_mean(const std::string& name) {

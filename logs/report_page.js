@@ -243,7 +243,31 @@
       { id: 'learning-rate', title: 'Learning rate', series: makeSeries(rows, [['learning rate', 'learning_rate']]) },
       { id: 'time', title: 'Time per step (seconds)', fromZero: true,
         series: makeSeries(rows, [['step', 'time/step'], ['rollout', 'time/rollout'], ['reward', 'time/reward'], ['log-probs', 'time/logprobs'], ['update', 'time/update']]) },
-    ].filter((spec) => (shown ? shown.includes(spec.id) : spec.id !== 'loss'));
+    ].filter((spec) => (shown ? shown.includes(spec.id) : spec.id !== 'loss')).concat(moeChartSpecs(rows));
+  }
+
+  // Mixture-of-experts policies only: expert load per sparse layer (busiest expert over the mean; 1 = even),
+  // routing change between the old policy and the update, router entropy, balancing bias and balance loss.
+  function moeChartSpecs(rows) {
+    const layers = [];
+    for (const row of rows) {
+      for (const key of Object.keys(row)) {
+        const match = /^moe\/load_max_over_mean\/layer_(\d+)$/.exec(key);
+        if (match && !layers.includes(Number(match[1]))) layers.push(Number(match[1]));
+      }
+    }
+    if (!layers.length) return [];
+    layers.sort((a, b) => a - b);
+    return [
+      { id: 'moe-load', title: 'Expert load per layer: busiest expert / mean (1 = even)',
+        series: makeSeries(rows, layers.map((layer) => ['layer ' + layer, 'moe/load_max_over_mean/layer_' + layer])) },
+      { id: 'moe-routing', title: 'Tokens whose experts differ from the old policy\'s', percent: true, fromZero: true,
+        series: makeSeries(rows, [['experts used', 'moe/routing_changed'], ['own top-k', 'moe/routing_changed_own']]) },
+      { id: 'moe-entropy', title: 'Router entropy (nats per token)', series: makeSeries(rows, [['entropy', 'moe/router_entropy']]) },
+      { id: 'moe-balancing', title: 'Balancing: mean |bias| (noaux_tc), balance loss (coefficient applied)',
+        series: makeSeries(rows, [['mean |bias|', 'moe/balancing_bias_abs_mean'], ['balance loss', 'moe/aux_loss']]),
+        missing: 'No balancing bias (topk_method greedy) and no balance loss (router_aux_loss_coef 0).' },
+    ];
   }
 
   // The eval.jsonl key names, from logs/metric_names.h (embedded by report_data.cpp).

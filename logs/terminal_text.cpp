@@ -99,18 +99,28 @@ std::string score_text(const std::optional<double>& score) {
 
 }  // namespace
 
-std::string format_summary_header(const Palette& palette) {
-  return fmt::format("{}{:>7} {:>9} {:>8} {:>9} {:>8} {:>9}{}\n", palette.bold, "step", "reward", "±std",
-                     "accuracy", "format", "length", palette.reset);
+std::string format_summary_header(const Palette& palette, bool moe) {
+  return fmt::format("{}{:>7} {:>9} {:>8} {:>9} {:>8} {:>9}{}{}\n", palette.bold, "step", "reward", "±std",
+                     "accuracy", "format", "length",
+                     moe ? fmt::format(" {:>8} {:>9}", "load", "rerouted") : std::string(), palette.reset);
+}
+
+bool has_moe_metrics(const Json& metrics) {
+  return metrics.contains(metric::kMoeLoadRatio);
 }
 
 std::string format_summary_row(const Json& metrics, const Palette& palette) {
-  return fmt::format("{:>7} {:>9} {:>8} {:>9} {:>8} {:>9}\n", step_of(metrics),
+  std::string moe;
+  if (has_moe_metrics(metrics)) {
+    moe = fmt::format(" {:>8} {:>9}", number(number_field(metrics, metric::kMoeLoadRatio), "{:.2f}"),
+                      percent(number_field(metrics, metric::kMoeRoutingChanged)));
+  }
+  return fmt::format("{:>7} {:>9} {:>8} {:>9} {:>8} {:>9}{}\n", step_of(metrics),
                      number(number_field(metrics, "reward"), "{:.3f}"),
                      number(number_field(metrics, "reward_std"), "{:.3f}"),
                      percent(number_field(metrics, "accuracy")),
                      percent(number_field(metrics, "format_rate")),
-                     number(number_field(metrics, "completions/mean_length"), "{:.1f}"));
+                     number(number_field(metrics, "completions/mean_length"), "{:.1f}"), moe);
 }
 
 bool is_supervised_step(const Json& metrics) {

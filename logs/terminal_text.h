@@ -24,8 +24,11 @@ std::string sanitize_for_terminal(std::string_view text);
 // One text line, shortened to at most `max_chars` bytes with "…" (newlines shown as ⏎).
 std::string one_line(std::string_view text, size_t max_chars);
 
-std::string format_summary_header(const Palette& palette);
+// With `moe` (a mixture-of-experts run: has_moe_metrics), two more columns: the expert load (busiest expert
+// over the mean, mean over layers) and the share of tokens whose experts changed since the rollout's policy.
+std::string format_summary_header(const Palette& palette, bool moe = false);
 std::string format_summary_row(const Json& metrics, const Palette& palette);
+bool has_moe_metrics(const Json& metrics);
 // A `grpo sft` step (loss and no reward): step, loss, eval loss, learning rate, gradient norm, epoch.
 bool is_supervised_step(const Json& metrics);
 std::string format_supervised_header(const Palette& palette);

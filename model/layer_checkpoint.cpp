@@ -70,7 +70,13 @@ class LayerCheckpoint : public torch::autograd::Function<LayerCheckpoint> {
     // Autograd is off here (Function::apply): nothing of the layer is kept. The sparse block only counts
     // load and computes its balance loss in grad mode, so that part is asked for explicitly.
     auto block = layer->moe;
-    if (block) block->record_without_grad = true;
+    if (block) {
+      block->record_without_grad = true;
+      // The recomputation must route as this forward did: replayed experts are set only around it.
+      ctx->saved_data["replay_reference"] = block->replay_reference;
+      ctx->saved_data["has_reference_experts"] = block->reference_experts.defined();
+      if (block->reference_experts.defined()) ctx->saved_data["reference_experts"] = block->reference_experts;
+    }
     auto out = layer->forward(x, cos, sin, mask, nullptr, layer_index, token_mask);  // [B, T, D]
     torch::Tensor auxiliary;
     if (block) {
@@ -99,11 +105,21 @@ class LayerCheckpoint : public torch::autograd::Function<LayerCheckpoint> {
         set_cpu_generator_state(ctx->saved_data["rng"].toTensor());
       }
       // The recomputation must leave the sparse block's bookkeeping as the forward left it.
+      // and with the forward's routing reference.
       auto block = layer->moe;
-      torch::Tensor load_before, auxiliary_before;
+      torch::Tensor load_before, auxiliary_before, reference_before;
+      RoutingStatistics statistics_before;
+      bool replay_before = false;
       if (block) {
         load_before = block->observed_load;
         auxiliary_before = block->auxiliary_loss;
+        statistics_before = block->statistics;
+        reference_before = block->reference_experts;
+        replay_before = block->replay_reference;
+        block->replay_reference = ctx->saved_data["replay_reference"].toBool();
+        block->reference_experts = ctx->saved_data["has_reference_experts"].toBool()
+                                       ? ctx->saved_data["reference_experts"].toTensor()
+                                       : torch::Tensor();
       }
       out = layer->forward(x, ctx->saved_data["cos"].toTensor(), ctx->saved_data["sin"].toTensor(),
                            ctx->saved_data["mask"].toTensor(), nullptr,
@@ -112,6 +128,9 @@ class LayerCheckpoint : public torch::autograd::Function<LayerCheckpoint> {
         auxiliary = block->auxiliary_loss;
         block->observed_load = load_before;
         block->auxiliary_loss = auxiliary_before;
+        block->statistics = statistics_before;
+        block->reference_experts = reference_before;
+        block->replay_reference = replay_before;
       }
       if (rng_after.defined()) set_cpu_generator_state(rng_after);
     }

@@ -26,7 +26,7 @@ torch::Tensor MLPImpl::forward(const torch::Tensor& x) {
 // ---------------------------------------------------------------- routing
 
 Routing route_tokens(const torch::Tensor& router_logits, const RoutingOptions& options,
-                     const torch::Tensor& selection_bias) {
+                     const torch::Tensor& selection_bias, const torch::Tensor& replayed_experts) {
   Routing routing;
   auto logits = router_logits.to(torch::kFloat32);  // [N, E]
   routing.scores = options.sigmoid ? torch::sigmoid(logits) : torch::softmax(logits, -1);
@@ -40,6 +40,11 @@ Routing route_tokens(const torch::Tensor& router_logits, const RoutingOptions& o
     auto top = routing.scores.topk(options.top_k, -1);
     chosen_scores = std::get<0>(top);
     routing.experts = std::get<1>(top);
+  }
+  routing.own_experts = routing.experts;
+  if (replayed_experts.defined()) {
+    routing.experts = replayed_experts.to(routing.scores.device(), torch::kLong);
+    chosen_scores = routing.scores.gather(1, routing.experts);
   }
   if (options.norm_topk_prob) {
     // DeepSeek-V3 guards the sum of sigmoid affinities with 1e-20; a softmax's top k are never all 0.
@@ -126,37 +131,92 @@ SparseMoeBlockImpl::SparseMoeBlockImpl(const ModelConfig& config) {
 }
 
 Routing SparseMoeBlockImpl::route(const torch::Tensor& x) {
-  return route_tokens(gate(x), routing_options, balancing_bias);
+  return route_tokens(gate(x), routing_options, balancing_bias,
+                      replay_reference ? reference_experts : torch::Tensor());
 }
 
 torch::Tensor SparseMoeBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& token_mask) {
   const int64_t batch = x.size(0), steps = x.size(1), width = x.size(2);
+  const int64_t expert_count = static_cast<int64_t>(experts->size());
   auto flat = x.reshape({batch * steps, width});  // [N, D]
-  Routing routing = route(flat);
-  auto out = grouped_expert_forward(experts, flat, routing);  // [N, D]
-  if (shared_expert) out = out + torch::sigmoid(shared_expert_gate(flat)) * shared_expert(flat);
-  if (shared_experts) out = out + shared_experts(flat);
+  // Padding skips the block (output 0; nobody reads it), so the experts' batches hold the same real tokens
+  // whatever the padding: a forward repeated with the recorded routing gives the same numbers.
+  torch::Tensor real;  // [n] int64: the rows of the real tokens; undefined: all
+  if (token_mask.defined()) {
+    real = token_mask.reshape({-1}).to(flat.device(), torch::kBool).nonzero().squeeze(1);
+    if (real.size(0) == flat.size(0)) real = torch::Tensor();
+  }
+  auto real_rows = [&](const torch::Tensor& rows) {  // [N, ...] -> [n, ...]
+    return real.defined() ? rows.index_select(0, real.to(rows.device())) : rows;
+  };
+  auto all_rows = [&](const torch::Tensor& rows, const torch::Tensor& padding) {  // [n, ...] -> [N, ...]
+    return real.defined() ? padding.index_copy(0, real.to(rows.device()), rows) : rows;
+  };
+  auto tokens = real_rows(flat);  // [n, D]
+  Routing routing = route_tokens(gate(tokens), routing_options, balancing_bias,
+                                 replay_reference ? real_rows(reference_experts) : torch::Tensor());
+  auto out = grouped_expert_forward(experts, tokens, routing);  // [n, D]
+  if (shared_expert) out = out + torch::sigmoid(shared_expert_gate(tokens)) * shared_expert(tokens);
+  if (shared_experts) out = out + shared_experts(tokens);
+  out = all_rows(out, torch::zeros_like(flat));  // [N, D]
 
-  if (torch::GradMode::is_enabled() || record_without_grad) {
-    const int64_t expert_count = static_cast<int64_t>(experts->size());
-    {
-      torch::NoGradGuard no_grad;
-      auto chosen = routing.experts;  // [N, k]
-      if (token_mask.defined()) {
-        auto real = token_mask.reshape({-1}).to(chosen.device(), torch::kBool).nonzero().squeeze(1);
-        chosen = chosen.index_select(0, real);
-      }
-      auto load = torch::bincount(chosen.reshape({-1}), {}, expert_count).to(torch::kFloat32);  // [E]
-      observed_load = observed_load.defined() ? observed_load + load : load;
-    }
+  const int64_t top_k = routing.experts.size(1);
+  auto padding_experts = [&] {  // [N, k]: experts 0 .. k-1 for padding
+    return torch::arange(top_k, routing.experts.options()).expand({flat.size(0), top_k}).contiguous();
+  };
+  if (record_routing) recorded_experts = all_rows(routing.experts.detach(), padding_experts());
+  // A recording forward is not the update's: it counts no load and has no balance loss. Gradient
+  // checkpointing's forward runs without autograd and asks for them with record_without_grad.
+  if ((torch::GradMode::is_enabled() || record_without_grad) && !record_routing) {
+    add_statistics(routing, reference_experts.defined() ? real_rows(reference_experts) : torch::Tensor());
     if (auxiliary_loss_coefficient > 0) {
-      const int64_t top_k = routing.experts.size(1);
-      auxiliary_loss = auxiliary_loss_coefficient *
-                       sequence_balance_loss(routing.scores.view({batch, steps, expert_count}),
-                                             routing.experts.view({batch, steps, top_k}), token_mask);
+      // Padding rows get uniform scores (never NaN once normalised); the mask leaves them out.
+      auto scores = all_rows(routing.scores, torch::full({flat.size(0), expert_count}, 1.0 / expert_count,
+                                                         routing.scores.options()));
+      auxiliary_loss =
+          auxiliary_loss_coefficient *
+          sequence_balance_loss(scores.view({batch, steps, expert_count}),
+                                all_rows(routing.experts, padding_experts()).view({batch, steps, top_k}),
+                                token_mask);
     }
   }
   return out.view({batch, steps, width});
+}
+
+namespace {
+
+// Each row's experts in increasing order, so that two routings compare as sets. experts [n, k] -> [n, k]
+torch::Tensor as_sets(const torch::Tensor& experts) {
+  return std::get<0>(experts.sort(1));
+}
+
+// How many rows of a and b [n, k] differ as sets.
+double rows_differing(const torch::Tensor& a, const torch::Tensor& b) {
+  return (as_sets(a) != as_sets(b)).any(1).sum().item<double>();
+}
+
+}  // namespace
+
+void SparseMoeBlockImpl::add_statistics(const Routing& routing, const torch::Tensor& reference) {
+  torch::NoGradGuard no_grad;
+  const int64_t expert_count = static_cast<int64_t>(experts->size());
+  auto load = torch::bincount(routing.experts.reshape({-1}), {}, expert_count).to(torch::kFloat32);  // [E]
+  observed_load = observed_load.defined() ? observed_load + load : load;
+  statistics.load = statistics.load.defined() ? statistics.load + load : load;
+
+  auto scores = routing.scores.detach();                         // [n, E]
+  auto probability = scores / scores.sum(-1, /*keepdim=*/true);  // sigmoid affinities sum to 1 too
+  auto entropy = -(probability * probability.clamp_min(1e-30).log()).sum(-1);  // [n]
+  statistics.entropy_sum += entropy.sum().item<double>();
+  const auto tokens = static_cast<double>(routing.experts.size(0));
+  statistics.tokens += tokens;
+
+  if (reference.defined()) {
+    auto reference_experts = reference.to(routing.experts.device());  // [n, k]
+    statistics.compared += tokens;
+    statistics.changed += rows_differing(routing.experts, reference_experts);
+    statistics.own_changed += rows_differing(routing.own_experts, reference_experts);
+  }
 }
 
 void SparseMoeBlockImpl::update_balancing_bias(double rate) {

@@ -341,6 +341,33 @@ void TransformerImpl::update_balancing_biases(double rate) {
   for (auto& block : sparse_blocks()) block->update_balancing_bias(rate);
 }
 
+void TransformerImpl::set_routing_reference(const torch::Tensor& experts, bool replay) {
+  auto blocks = sparse_blocks();
+  if (experts.defined() && experts.size(0) != static_cast<int64_t>(blocks.size())) {
+    fail("internal: a routing for {} sparse layers given to a model with {}", experts.size(0), blocks.size());
+  }
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    blocks[i]->reference_experts = experts.defined() ? experts[static_cast<int64_t>(i)] : torch::Tensor();
+    blocks[i]->replay_reference = replay && experts.defined();
+  }
+}
+
+void TransformerImpl::set_routing_recording(bool on) {
+  for (auto& block : sparse_blocks()) {
+    block->record_routing = on;
+    if (!on) block->recorded_experts = torch::Tensor();
+  }
+}
+
+torch::Tensor TransformerImpl::recorded_routing() const {
+  std::vector<torch::Tensor> layers;
+  for (const auto& block : sparse_blocks()) {
+    if (!block->recorded_experts.defined()) return {};
+    layers.push_back(block->recorded_experts);
+  }
+  return layers.empty() ? torch::Tensor() : torch::stack(layers);  // [S, N, k]
+}
+
 torch::Tensor TransformerImpl::logits_from_hidden(const torch::Tensor& hidden) {
   if (config_.tie_word_embeddings) return torch::nn::functional::linear(hidden, model->embed_tokens->weight);
   return lm_head(hidden);

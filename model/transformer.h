@@ -118,6 +118,13 @@ class TransformerImpl : public torch::nn::Module {
   torch::Tensor auxiliary_loss() const;
   // Auxiliary-loss-free balancing: every block's bias nudged by the load observed since the last call.
   void update_balancing_biases(double rate);
+  // Routing replay and comparison (see SparseMoeBlockImpl): experts [S, N, k] int64, one [N, k] per sparse
+  // block, for the N = B * T tokens of the next forwards; undefined clears it.
+  void set_routing_reference(const torch::Tensor& experts, bool replay);
+  // Recording: each sparse block keeps the experts of its last forward; recorded_routing() stacks them,
+  // [S, N, k] int64 (undefined for a dense model or before a forward).
+  void set_routing_recording(bool on);
+  torch::Tensor recorded_routing() const;
 
   // Gradient checkpointing (model/layer_checkpoint.h): in training mode with autograd on and no cache, each
   // decoder layer keeps only its input and recomputes the rest in the backward pass. Off by default.

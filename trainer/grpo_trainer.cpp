@@ -97,6 +97,12 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
     fail("the tokenizer of '{}' has {} pieces but the model's vocab_size is {}", config_.model,
          tokenizer_->vocab_size(), policy_->config().vocab_size);
   }
+  if (config_.use_routing_replay && !policy_->config().is_moe()) {
+    fail(
+        "--use-routing-replay needs a mixture-of-experts model, but '{}' is dense (num_experts 0); drop the "
+        "option",
+        config_.model);
+  }
   policy_->set_gradient_checkpointing(config_.gradient_checkpointing);
   if (config_.lora_r > 0) {
     const int64_t adapted = add_lora_adapters(*policy_, lora_settings_of(config_), config_.seed);
@@ -329,6 +335,8 @@ json GrpoTrainer::update_policy(std::vector<TrainingSequence>& sequences, bool u
   settings.logits_chunk_tokens = config_.logits_chunk_tokens;
   settings.shuffle_seed = config_.seed;
   settings.collectives = collectives_.get();
+  settings.routing_replay = config_.use_routing_replay;
+  settings.bias_update_speed = config_.moe_bias_update_speed;
   auto update = grpo::update_policy(*policy_, *optimizer_, sequences, settings, step_, use_rollout_logprobs);
   json metrics = update.to_json();
   metrics[metric::kLearningRate] = lr;

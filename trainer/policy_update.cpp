@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "distributed/collectives.h"
 #include "logs/metric_names.h"
+#include "trainer/moe_routing.h"
 
 namespace grpo {
 
@@ -19,7 +20,7 @@ namespace {
 // Sums over the micro-batches of an update, turned into PolicyUpdateMetrics at the end.
 struct UpdateSums {
   double masked_tokens = 0, kl = 0, clip_low = 0, clip_high = 0, entropy = 0, entropy_tokens = 0;
-  double grad_norm = 0, loss = 0;
+  double grad_norm = 0, loss = 0, aux_loss = 0;
   int64_t optimizer_steps = 0, tokens_trained = 0;
 };
 
@@ -66,7 +67,8 @@ void sum_metrics(UpdateSums& sums, distributed::Collectives* collectives) {
                              sums.clip_high,
                              sums.entropy,
                              sums.entropy_tokens,
-                             static_cast<double>(sums.tokens_trained)};
+                             static_cast<double>(sums.tokens_trained),
+                             sums.aux_loss};
   collectives->all_reduce_sum(values);
   sums.masked_tokens = values[0];
   sums.kl = values[1];
@@ -75,16 +77,31 @@ void sum_metrics(UpdateSums& sums, distributed::Collectives* collectives) {
   sums.entropy = values[4];
   sums.entropy_tokens = values[5];
   sums.tokens_trained = static_cast<int64_t>(values[6]);
+  sums.aux_loss = values[7];
+}
+
+// The expert load each rank observed since the last bias update, summed over the ranks.
+void sum_expert_load(TransformerImpl& policy, distributed::Collectives* collectives) {
+  if (collectives == nullptr || !collectives->is_distributed()) return;
+  std::vector<torch::Tensor> loads;
+  for (auto& block : policy.sparse_blocks()) {
+    if (!block->balancing_bias.defined()) continue;
+    if (!block->observed_load.defined()) block->observed_load = torch::zeros_like(block->balancing_bias);
+    loads.push_back(block->observed_load);
+  }
+  collectives->all_reduce_sum(loads);
 }
 
 // Forward and backward of one micro-batch: its share of the minibatch loss; gradients accumulate.
 double micro_batch_step(TransformerImpl& policy, const std::vector<TrainingSequence>& sequences,
                         const std::vector<size_t>& rows, const PolicyUpdateSettings& settings,
                         const MinibatchTotals& totals, int64_t step, bool use_rollout_logprobs,
-                        UpdateSums& sums) {
+                        UpdateSums& sums, double& max_abs_log_ratio) {
   MicroBatch batch = make_micro_batch(sequences, rows, policy.device());
+  policy.set_routing_reference(routing_of(sequences, batch), settings.routing_replay);
   auto hidden = policy.hidden_states(batch.input_ids, batch.positions, batch.attention_mask);  // [b, L, D]
-  torch::Tensor entropy;                                                                       // [b, L]
+  policy.set_routing_reference({}, false);
+  torch::Tensor entropy;  // [b, L]
   auto logprobs = token_logprobs(policy, hidden, batch.targets, batch.completion_positions,
                                  settings.temperature, &entropy, settings.logits_chunk_tokens);  // [b, L]
   LossInputs inputs;
@@ -98,6 +115,9 @@ double micro_batch_step(TransformerImpl& policy, const std::vector<TrainingSeque
   inputs.advantages = batch.advantages;
   inputs.mask = batch.loss_mask;
   LossOutput out = grpo_loss(inputs, settings.loss, totals);
+  max_abs_log_ratio =
+      std::max(max_abs_log_ratio,
+               ((logprobs.detach() - inputs.old_logprobs).abs() * inputs.mask).max().item<double>());
   const double loss = out.loss.item<double>();
   if (!std::isfinite(loss)) {
     fail(
@@ -105,7 +125,15 @@ double micro_batch_step(TransformerImpl& policy, const std::vector<TrainingSeque
         "intact). Lower learning_rate or check the rewards",
         step + 1, loss);
   }
-  out.loss.backward();
+  auto total_loss = out.loss;
+  if (policy.config().moe.router_aux_loss_coef > 0) {
+    // The balance loss of this micro-batch's forward, weighted by its share of the minibatch's sequences so
+    // that the split does not change the minibatch's loss.
+    auto aux = policy.auxiliary_loss() * (static_cast<double>(rows.size()) / totals.sequences);
+    sums.aux_loss += aux.item<double>();
+    total_loss = total_loss + aux;
+  }
+  total_loss.backward();
   sums.masked_tokens += out.masked_tokens;
   sums.kl += out.kl_sum;
   sums.clip_low += out.clipped_low_sum;
@@ -164,6 +192,39 @@ std::vector<size_t> pass_order(size_t count, const PolicyUpdateSettings& setting
   return order;
 }
 
+// One minibatch: its sequences, and the same cut into micro-batches.
+struct Minibatch {
+  std::vector<size_t> rows;
+  std::vector<std::vector<size_t>> micro_batches;
+};
+
+// The minibatches of pass `pass`.
+std::vector<Minibatch> pass_minibatches(const std::vector<TrainingSequence>& sequences,
+                                        const PolicyUpdateSettings& settings, int64_t step, int64_t pass) {
+  const auto order = pass_order(sequences.size(), settings, step, pass);
+  const size_t count = static_cast<size_t>(settings.num_minibatches);
+  std::vector<Minibatch> minibatches(count);
+  for (size_t m = 0; m < count; ++m) {
+    const size_t first = order.size() * m / count, last = order.size() * (m + 1) / count;
+    minibatches[m].rows.assign(order.begin() + first, order.begin() + last);
+    minibatches[m].micro_batches =
+        split_by_token_budget(sequences, minibatches[m].rows, settings.micro_batch_tokens);
+  }
+  return minibatches;
+}
+
+// An MoE policy whose weights change during the update: the old policy's routing recorded over the first
+// pass's micro-batches (in its order, so that the first forward of the update repeats one of them exactly).
+void record_old_routing(TransformerImpl& policy, std::vector<TrainingSequence>& sequences,
+                        const PolicyUpdateSettings& settings, int64_t step) {
+  std::vector<std::vector<size_t>> micro_batches;
+  for (const auto& minibatch : pass_minibatches(sequences, settings, step, 0)) {
+    micro_batches.insert(micro_batches.end(), minibatch.micro_batches.begin(), minibatch.micro_batches.end());
+  }
+  record_routing(policy, sequences, micro_batches, settings.temperature, settings.logits_chunk_tokens,
+                 /*logprobs_into_old=*/settings.routing_replay);
+}
+
 }  // namespace
 
 std::vector<size_t> minibatch_order(size_t count, uint64_t seed, int64_t step, int64_t pass) {
@@ -176,37 +237,36 @@ std::vector<size_t> minibatch_order(size_t count, uint64_t seed, int64_t step, i
 }
 
 nlohmann::json PolicyUpdateMetrics::to_json() const {
-  return {{"loss", loss},
-          {metric::kKl, kl},
-          {metric::kEntropy, entropy},
-          {metric::kClipLowMean, clip_low},
-          {metric::kClipHighMean, clip_high},
-          {metric::kClipRegionMean, clip_low + clip_high},
-          {metric::kGradNorm, grad_norm},
-          {metric::kTokensTrained, tokens_trained}};
+  nlohmann::json out = {{"loss", loss},
+                        {metric::kKl, kl},
+                        {metric::kEntropy, entropy},
+                        {metric::kClipLowMean, clip_low},
+                        {metric::kClipHighMean, clip_high},
+                        {metric::kClipRegionMean, clip_low + clip_high},
+                        {metric::kGradNorm, grad_norm},
+                        {metric::kTokensTrained, tokens_trained}};
+  if (moe.is_object()) out.update(moe);
+  return out;
 }
 
 PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimizer& optimizer,
                                   std::vector<TrainingSequence>& sequences,
                                   const PolicyUpdateSettings& settings, int64_t step,
                                   bool use_rollout_logprobs, const MinibatchObserver& observer) {
+  const bool moe = policy.config().is_moe();
+  if (moe && use_rollout_logprobs) record_old_routing(policy, sequences, settings, step);
   policy.train();
-  const size_t minibatch_count = static_cast<size_t>(settings.num_minibatches);
   UpdateSums sums;
   for (int64_t pass = 0; pass < settings.num_iterations; ++pass) {
-    const auto order = pass_order(sequences.size(), settings, step, pass);
-    for (size_t m = 0; m < minibatch_count; ++m) {
-      const size_t first = order.size() * m / minibatch_count,
-                   last = order.size() * (m + 1) / minibatch_count;
-      const std::vector<size_t> minibatch(order.begin() + first, order.begin() + last);
-      const auto micro_batches = split_by_token_budget(sequences, minibatch, settings.micro_batch_tokens);
+    const auto minibatches = pass_minibatches(sequences, settings, step, pass);
+    for (size_t m = 0; m < minibatches.size(); ++m) {
       const MinibatchTotals totals =
-          global_totals(minibatch_totals(sequences, minibatch), settings.collectives);
+          global_totals(minibatch_totals(sequences, minibatches[m].rows), settings.collectives);
       optimizer.zero_grad();
-      double minibatch_loss = 0;
-      for (const auto& rows : micro_batches) {
-        minibatch_loss +=
-            micro_batch_step(policy, sequences, rows, settings, totals, step, use_rollout_logprobs, sums);
+      double minibatch_loss = 0, max_abs_log_ratio = 0;
+      for (const auto& rows : minibatches[m].micro_batches) {
+        minibatch_loss += micro_batch_step(policy, sequences, rows, settings, totals, step,
+                                           use_rollout_logprobs, sums, max_abs_log_ratio);
       }
       if (settings.collectives != nullptr) {
         sum_gradients(policy, settings.collectives);
@@ -214,8 +274,14 @@ PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimiz
         settings.collectives->all_reduce_sum(loss);
         minibatch_loss = loss[0];
       }
-      if (observer) observer({pass, static_cast<int64_t>(m), &minibatch, minibatch_loss});
+      if (observer) {
+        observer({pass, static_cast<int64_t>(m), &minibatches[m].rows, minibatch_loss, max_abs_log_ratio});
+      }
       sums.grad_norm += clip_and_step(policy, optimizer, settings.max_grad_norm, step);
+      if (moe) {
+        sum_expert_load(policy, settings.collectives);  // every rank's biases take the same step
+        policy.update_balancing_biases(settings.bias_update_speed);
+      }
       sums.loss += minibatch_loss;
       ++sums.optimizer_steps;
     }
@@ -223,7 +289,13 @@ PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimiz
   optimizer.zero_grad();
   policy.eval();
   sum_metrics(sums, settings.collectives);
-  return metrics_from(sums);
+  PolicyUpdateMetrics metrics = metrics_from(sums);
+  if (moe) {
+    const bool aux = policy.config().moe.router_aux_loss_coef > 0;
+    metrics.moe = moe_update_metrics(
+        policy, aux ? sums.aux_loss / static_cast<double>(std::max<int64_t>(1, sums.optimizer_steps)) : -1.0);
+  }
+  return metrics;
 }
 
 void compute_completion_logprobs(TransformerImpl& model, std::vector<TrainingSequence>& sequences,

@@ -44,6 +44,10 @@ struct PolicyUpdateSettings {
   // loss normalises by, the gradients (before clipping, so the norm is global) and the metrics are summed
   // over the ranks, so every rank takes the same optimiser step as one process holding all the sequences.
   distributed::Collectives* collectives = nullptr;
+  // Mixture-of-experts policies (ignored for dense ones):
+  bool routing_replay = false;  // the update's forwards use the old policy's experts (see update_policy)
+  // DeepSeek-V3's gamma: the balancing biases' step after each optimiser step (topk_method noaux_tc).
+  double bias_update_speed = 0.001;
 };
 
 // Sums and means over one update (all passes and minibatches).
@@ -56,6 +60,7 @@ struct PolicyUpdateMetrics {
   double grad_norm = 0;  // mean over the optimiser steps, before clipping
   int64_t optimizer_steps = 0;
   int64_t tokens_trained = 0;      // real (unpadded) tokens through forward and backward
+  nlohmann::json moe;              // the routing metrics of an MoE policy (trainer/moe_routing.h), else {}
   nlohmann::json to_json() const;  // metrics.jsonl keys
 };
 
@@ -66,6 +71,7 @@ struct MinibatchReport {
   int64_t minibatch = 0;
   const std::vector<size_t>* rows = nullptr;  // the sequences of this minibatch
   double loss = 0;                            // the minibatch's loss
+  double max_abs_log_ratio = 0;               // max |logp - old_logp| over its masked tokens (0: ratio 1)
 };
 using MinibatchObserver = std::function<void(const MinibatchReport&)>;
 
@@ -74,6 +80,12 @@ using MinibatchObserver = std::function<void(const MinibatchReport&)>;
 // current one) the old log-probs are the current ones, detached: ratio 1, gradient intact. `step` only names
 // the step in errors (a non-finite loss or gradient stops the run). Leaves the policy in eval mode with no
 // gradients.
+// An MoE policy: with use_rollout_logprobs (the weights change during the update), a forward (no backward)
+// over the first pass's micro-batches first records the old policy's experts per token; the update's forwards
+// compare their routing with it and, with routing_replay, use those experts instead, with old log-probs
+// recomputed by that forward (so the first optimiser step's ratio is exactly 1). The balance loss
+// (router_aux_loss_coef > 0) is added to each minibatch's loss, and the balancing biases (topk_method
+// noaux_tc) move after each optimiser step by bias_update_speed.
 PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimizer& optimizer,
                                   std::vector<TrainingSequence>& sequences,
                                   const PolicyUpdateSettings& settings, int64_t step,

@@ -66,6 +66,10 @@ void TrainerConfig::validate() const {
   if (rollout_memory.max_prefill_tokens < 0) {
     fail("max_prefill_tokens must be >= 0 (0 = no bound), got {}", rollout_memory.max_prefill_tokens);
   }
+  if (!(moe_bias_update_speed >= 0)) {
+    fail("moe_bias_update_speed must be >= 0 (0 = the balancing bias stays as loaded), got {}",
+         moe_bias_update_speed);
+  }
   if (eval_k < 1) fail("eval_k must be >= 1, got {}", eval_k);
   LoraSettings{lora_r, lora_alpha, lora_dropout, lora_target_modules}.validate();
   if (lora_r > 0 && ref_model_sync_steps > 0) {

@@ -58,6 +58,9 @@ struct TrainerConfig {
   bool dynamic_sampling = false;            // drop groups whose rewards are all equal and refill (DAPO)
   int64_t max_resample_rounds = 3;          // bound on the extra generation rounds of dynamic sampling
   bool mask_truncated_completions = false;  // completions cut by the length limit contribute no loss
+  // Mixture-of-experts policies (see trainer/moe_routing.h):
+  bool use_routing_replay = false;       // the update uses the old policy's experts per token (slime's name)
+  double moe_bias_update_speed = 0.001;  // DeepSeek-V3's gamma, for topk_method noaux_tc (0 = frozen bias)
 
   // ---- optimisation
   double learning_rate = 1e-6;

@@ -19,6 +19,8 @@ struct TrainingSequence {
   bool loss_masked = false;         // contributes no loss (a truncated completion with masking on)
   std::vector<float> old_logprobs;  // [C] the sampling policy's, when computed
   std::vector<float> ref_logprobs;  // [C] the reference model's, when beta > 0
+  torch::Tensor routed_experts;     // [S, n - 1, k] int64: the old policy's experts per input token, when
+                                    //   recorded (MoE, trainer/moe_routing.h)
 };
 
 struct MicroBatch {
