@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "datasets/field_mapping.h"
+#include "distributed/collectives.h"
 #include "logs/metric_names.h"
 #include "rewards/answer_extraction.h"
 #include "rewards/reward_set.h"
@@ -55,6 +56,56 @@ struct OutcomeTotals {
   }
   double mean(double sum) const { return n > 0 ? sum / static_cast<double>(n) : kNaN; }
 };
+
+// One rank's share of an evaluation: what each of its problems scored, its greedy tokens, and the examples
+// among its problems.
+struct ShareOutcome {
+  std::vector<ProblemOutcome> outcomes;
+  double greedy_tokens = 0;
+  std::vector<EvalSample> examples;
+};
+
+nlohmann::json share_to_json(const ShareOutcome& share) {
+  nlohmann::json outcomes = nlohmann::json::array(), examples = nlohmann::json::array();
+  for (const ProblemOutcome& o : share.outcomes) {
+    outcomes.push_back({o.greedy_correct, number_or_null(o.format_score), number_or_null(o.sample_accuracy),
+                        o.any_sample_correct, o.majority_correct});
+  }
+  for (const EvalSample& sample : share.examples) examples.push_back(sample.to_json());
+  return {{"outcomes", std::move(outcomes)}, {"greedy_tokens", share.greedy_tokens}, {"examples", examples}};
+}
+
+double number_or_nan(const nlohmann::json& value) {
+  return value.is_null() ? kNaN : value.get<double>();
+}
+
+ShareOutcome share_from_json(const nlohmann::json& json) {
+  ShareOutcome share;
+  for (const auto& o : json.at("outcomes")) {
+    share.outcomes.push_back({o.at(0).get<bool>(), number_or_nan(o.at(1)), number_or_nan(o.at(2)),
+                              o.at(3).get<bool>(), o.at(4).get<bool>()});
+  }
+  share.greedy_tokens = json.at("greedy_tokens").get<double>();
+  for (const auto& e : json.at("examples")) {
+    share.examples.push_back({e.at("id").get<std::string>(), e.at("question").get<std::string>(),
+                              e.at("gold").get<std::string>(), e.at("text").get<std::string>(),
+                              e.at("correct").get<bool>(), e.at("finish_reason").get<std::string>(),
+                              e.at("num_tokens").get<int64_t>()});
+  }
+  return share;
+}
+
+// Every rank's share, in rank order (= problem order), joined into the whole set's.
+ShareOutcome gather_shares(const ShareOutcome& mine, distributed::Collectives& collectives) {
+  ShareOutcome all;
+  for (const std::string& bytes : collectives.all_gather(share_to_json(mine).dump())) {
+    ShareOutcome share = share_from_json(nlohmann::json::parse(bytes));
+    all.outcomes.insert(all.outcomes.end(), share.outcomes.begin(), share.outcomes.end());
+    all.greedy_tokens += share.greedy_tokens;
+    all.examples.insert(all.examples.end(), share.examples.begin(), share.examples.end());
+  }
+  return all;
+}
 
 // The scored text and inputs of each completion: prefill + generated text, for the problem's row.
 std::vector<RewardInput> reward_inputs(const Tokenizer& tokenizer, const GenerationResult& generated,
@@ -161,6 +212,88 @@ nlohmann::json EvalResult::to_json() const {
           {metric::kEvalSeconds, seconds}};
 }
 
+namespace {
+
+// The greedy and the sampled pass over `share` (problems first .. first + share.size() - 1 of the whole set,
+// whose places seed the samples).
+ShareOutcome evaluate_share(RolloutEngine& engine, const Tokenizer& tokenizer,
+                            const std::vector<Example>& share, int64_t first,
+                            const PromptTemplate& prompt_template, RewardSet& correctness, RewardSet* format,
+                            const EvalOptions& options) {
+  ShareOutcome result;
+  result.outcomes.resize(share.size());
+  // Prompts: [bos] + template + prefill.
+  const std::vector<int64_t> prefill_ids =
+      options.prefill.empty() ? std::vector<int64_t>{} : tokenizer.encode(options.prefill);
+  std::vector<std::string> rendered;
+  std::vector<std::vector<int64_t>> prompts;
+  for (const Example& problem : share) {
+    rendered.push_back(prompt_template.render(problem));
+    std::vector<int64_t> ids = encode_prompt(tokenizer, rendered.back());
+    ids.insert(ids.end(), prefill_ids.begin(), prefill_ids.end());
+    prompts.push_back(std::move(ids));
+  }
+  auto generate = [&](int64_t num_samples, const SamplingParams& sampling) {
+    GenerationOptions generation = generation_options(num_samples, options.max_new_tokens, sampling,
+                                                      options.stop_strings, options.memory, options.seed);
+    generation.first_prompt_index = first;
+    return prompts.empty() ? GenerationResult{} : engine.generate(prompts, generation);
+  };
+
+  // Greedy: accuracy, format rate, length, examples.
+  const GenerationResult greedy_result = generate(1, SamplingParams{0.0});  // temperature 0
+  const std::vector<RewardInput> greedy_inputs =
+      reward_inputs(tokenizer, greedy_result, share, rendered, options.prefill, prefill_ids);
+  const std::vector<bool> greedy_correct =
+      greedy_inputs.empty() ? std::vector<bool>{} : correctness_of(correctness, greedy_inputs);
+  std::vector<double> format_scores(share.size(), kNaN);
+  if (format != nullptr && format->size() > 0 && !greedy_inputs.empty())
+    format_scores = format->score(greedy_inputs).totals;
+  for (size_t i = 0; i < greedy_result.completions.size(); ++i) {
+    const Completion& completion = greedy_result.completions[i];
+    const size_t p = static_cast<size_t>(completion.prompt_index);
+    result.outcomes[p].greedy_correct = greedy_correct[i];
+    result.outcomes[p].format_score = format_scores[i];
+    result.greedy_tokens += static_cast<double>(completion.token_ids.size());
+    if (static_cast<int64_t>(result.examples.size()) < options.num_examples) {
+      result.examples.push_back({share[p].id, share[p].question, share[p].answer, greedy_inputs[i].completion,
+                                 greedy_correct[i], greedy_inputs[i].finish_reason,
+                                 static_cast<int64_t>(completion.token_ids.size())});
+    }
+  }
+
+  // k samples per problem: pass@1, pass@k, maj@k.
+  if (options.should_stop && options.should_stop())
+    fail("evaluation abandoned after its greedy pass: stop requested");
+  if (options.k == 0 || share.empty()) return result;
+  SamplingParams sampling;
+  sampling.temperature = options.temperature;
+  sampling.top_p = options.top_p;
+  const GenerationResult sampled_result = generate(options.k, sampling);
+  const std::vector<RewardInput> sampled_inputs =
+      reward_inputs(tokenizer, sampled_result, share, rendered, options.prefill, prefill_ids);
+  const std::vector<bool> sampled_correct = correctness_of(correctness, sampled_inputs);
+  // Completions come ordered by (problem, sample): problem p's are [p*k, (p+1)*k).
+  const size_t k = static_cast<size_t>(options.k);
+  for (size_t p = 0; p < share.size(); ++p) {
+    std::vector<std::optional<std::string>> answers(k);
+    int64_t correct = 0;
+    for (size_t g = 0; g < k; ++g) {
+      const size_t i = p * k + g;
+      correct += sampled_correct[i];
+      if (auto answer = extract_final_answer(sampled_inputs[i].completion))
+        answers[g] = std::move(answer->text);
+    }
+    result.outcomes[p].sample_accuracy = static_cast<double>(correct) / static_cast<double>(k);
+    result.outcomes[p].any_sample_correct = correct > 0;
+    std::optional<size_t> winner = majority_vote(answers);
+    result.outcomes[p].majority_correct = winner && sampled_correct[p * k + *winner];
+  }
+  return result;
+}
+
+}  // namespace
+
 EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std::vector<Example>& problems,
                     const PromptTemplate& prompt_template, RewardSet& correctness, RewardSet* format,
                     const EvalOptions& options) {
@@ -170,85 +303,29 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
   if (options.k < 0) fail("evaluation: k must be >= 0 (0: greedy only), got {}", options.k);
   if (options.num_examples < 0) fail("evaluation: num_examples must be >= 0, got {}", options.num_examples);
 
-  // Prompts: [bos] + template + prefill.
-  const std::vector<int64_t> prefill_ids =
-      options.prefill.empty() ? std::vector<int64_t>{} : tokenizer.encode(options.prefill);
-  std::vector<std::string> rendered;
-  std::vector<std::vector<int64_t>> prompts;
-  rendered.reserve(problems.size());
-  prompts.reserve(problems.size());
-  for (const Example& problem : problems) {
-    rendered.push_back(prompt_template.render(problem));
-    std::vector<int64_t> ids = encode_prompt(tokenizer, rendered.back());
-    ids.insert(ids.end(), prefill_ids.begin(), prefill_ids.end());
-    prompts.push_back(std::move(ids));
-  }
+  // This rank's contiguous share of the problems (all of them in one process), then everyone's outcomes.
+  distributed::Collectives* collectives =
+      options.collectives != nullptr && options.collectives->is_distributed() ? options.collectives : nullptr;
+  const size_t ranks = collectives ? static_cast<size_t>(collectives->world_size()) : 1;
+  const size_t rank = collectives ? static_cast<size_t>(collectives->rank()) : 0;
+  const size_t first = problems.size() * rank / ranks, last = problems.size() * (rank + 1) / ranks;
+  const std::vector<Example> share(problems.begin() + static_cast<std::ptrdiff_t>(first),
+                                   problems.begin() + static_cast<std::ptrdiff_t>(last));
+  ShareOutcome outcome = evaluate_share(engine, tokenizer, share, static_cast<int64_t>(first),
+                                        prompt_template, correctness, format, options);
+  if (collectives) outcome = gather_shares(outcome, *collectives);
 
-  std::vector<ProblemOutcome> outcomes(problems.size());
   EvalResult result;
   result.n_problems = static_cast<int64_t>(problems.size());
   result.k = options.k;
   result.prefill = options.prefill;
-
-  // Greedy: accuracy, format rate, length, examples.
-  const SamplingParams greedy{0.0};  // temperature 0
-  const GenerationResult greedy_result =
-      engine.generate(prompts, generation_options(1, options.max_new_tokens, greedy, options.stop_strings,
-                                                  options.memory, options.seed));
-  const std::vector<RewardInput> greedy_inputs =
-      reward_inputs(tokenizer, greedy_result, problems, rendered, options.prefill, prefill_ids);
-  const std::vector<bool> greedy_correct = correctness_of(correctness, greedy_inputs);
-  std::vector<double> format_scores(problems.size(), kNaN);
-  if (format != nullptr && format->size() > 0) format_scores = format->score(greedy_inputs).totals;
-  double total_tokens = 0;
-  for (size_t i = 0; i < greedy_result.completions.size(); ++i) {
-    const Completion& completion = greedy_result.completions[i];
-    const size_t p = static_cast<size_t>(completion.prompt_index);
-    outcomes[p].greedy_correct = greedy_correct[i];
-    outcomes[p].format_score = format_scores[i];
-    total_tokens += static_cast<double>(completion.token_ids.size());
-    if (static_cast<int64_t>(result.examples.size()) < options.num_examples) {
-      result.examples.push_back({problems[p].id, problems[p].question, problems[p].answer,
-                                 greedy_inputs[i].completion, greedy_correct[i],
-                                 greedy_inputs[i].finish_reason,
-                                 static_cast<int64_t>(completion.token_ids.size())});
-    }
-  }
-  result.mean_length = total_tokens / static_cast<double>(problems.size());
-
-  // k samples per problem: pass@1, pass@k, maj@k.
-  if (options.should_stop && options.should_stop())
-    fail("evaluation abandoned after its greedy pass: stop requested");
-  if (options.k > 0) {
-    SamplingParams sampling;
-    sampling.temperature = options.temperature;
-    sampling.top_p = options.top_p;
-    const GenerationResult sampled_result =
-        engine.generate(prompts, generation_options(options.k, options.max_new_tokens, sampling,
-                                                    options.stop_strings, options.memory, options.seed));
-    const std::vector<RewardInput> sampled_inputs =
-        reward_inputs(tokenizer, sampled_result, problems, rendered, options.prefill, prefill_ids);
-    const std::vector<bool> sampled_correct = correctness_of(correctness, sampled_inputs);
-    // Completions come ordered by (problem, sample): problem p's are [p*k, (p+1)*k).
-    const size_t k = static_cast<size_t>(options.k);
-    for (size_t p = 0; p < problems.size(); ++p) {
-      std::vector<std::optional<std::string>> answers(k);
-      int64_t correct = 0;
-      for (size_t g = 0; g < k; ++g) {
-        const size_t i = p * k + g;
-        correct += sampled_correct[i];
-        if (auto answer = extract_final_answer(sampled_inputs[i].completion))
-          answers[g] = std::move(answer->text);
-      }
-      outcomes[p].sample_accuracy = static_cast<double>(correct) / static_cast<double>(k);
-      outcomes[p].any_sample_correct = correct > 0;
-      std::optional<size_t> winner = majority_vote(answers);
-      outcomes[p].majority_correct = winner && sampled_correct[p * k + *winner];
-    }
-  }
-
+  result.ranks = static_cast<int64_t>(ranks);
+  result.mean_length = outcome.greedy_tokens / static_cast<double>(problems.size());
+  outcome.examples.resize(
+      std::min(outcome.examples.size(), static_cast<size_t>(options.num_examples)));  // the first problems'
+  result.examples = std::move(outcome.examples);
   OutcomeTotals totals;
-  for (const ProblemOutcome& outcome : outcomes) totals.add(outcome);
+  for (const ProblemOutcome& problem_outcome : outcome.outcomes) totals.add(problem_outcome);
   result.greedy_accuracy = totals.mean(totals.greedy);
   result.format_rate = totals.mean(totals.format);
   if (options.k > 0) {
@@ -257,7 +334,7 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
     result.maj_at_k = totals.mean(totals.majority);
   }
   if (!options.group_by_field.empty()) {
-    result.breakdown = breakdown_json(problems, outcomes, options.group_by_field);
+    result.breakdown = breakdown_json(problems, outcome.outcomes, options.group_by_field);
   }
   result.seconds = seconds_since(start);
   return result;

@@ -20,6 +20,9 @@ namespace grpo {
 class RolloutEngine;
 class RewardSet;
 class Tokenizer;
+namespace distributed {
+class Collectives;
+}
 
 struct EvalOptions {
   int64_t k = 4;             // sampled completions per problem (0: greedy only; the sampled metrics are NaN)
@@ -35,7 +38,12 @@ struct EvalOptions {
   std::string group_by_field;  // a row field ("num_ops") for a per-value breakdown; empty: none
   int64_t num_examples = 3;    // greedy completions kept in EvalResult::examples (the first problems')
   // Asked between the greedy and the sampled pass; true abandons the evaluation (grpo::Error) to stop sooner.
+  // With collectives, every rank asks it at the same point: it must agree (e.g. Collectives::any).
   std::function<bool()> should_stop;
+  // Data parallelism (null: one process): each rank evaluates its contiguous share of the problems, with the
+  // seeds of their places in the whole set, and the outcomes are gathered, so every rank returns the result
+  // one process would (up to the numerics of other batch shapes). Every rank must call evaluate.
+  distributed::Collectives* collectives = nullptr;
 };
 
 // One greedy completion, for showing what the model writes.
@@ -68,6 +76,7 @@ struct EvalResult {
   nlohmann::json breakdown;
   std::vector<EvalSample> examples;
   double seconds = 0;  // wall time of evaluate()
+  int64_t ranks = 1;   // how many ranks shared the problems (not logged: the result is the same)
 
   // One line: "greedy accuracy 0.625, pass@1 0.580 (mean of 4 samples), pass@4 0.750, maj@4 0.700, format
   // 1.000, length 12.0 (40 problems)"; the sampled metrics only with k > 0, pass@k and maj@k only with k > 1

@@ -20,32 +20,41 @@ namespace metric = logs::metric;
 using nlohmann::json;
 
 void GrpoTrainer::evaluate_and_log() {
-  if (!collectives_->is_main()) return;  // rank 0 evaluates; the others wait at the next step's collectives
-  if (stop_requested()) {
-    fmt::print(stderr, "grpo: evaluation at step {} skipped: stop requested\n", step_);
+  // Every rank evaluates its share of the problems (evaluate gathers them); rank 0 logs the result.
+  const bool main_rank = collectives_->is_main();
+  if (stop_agreed()) {
+    if (main_rank) fmt::print(stderr, "grpo: evaluation at step {} skipped: stop requested\n", step_);
     return;
   }
+  collectives_->set_activity(fmt::format("evaluation at step {}", step_));
   RewardSet correctness;
   correctness.add(make_reward(reward_specs_[static_cast<size_t>(reward_roles_.accuracy)]));
   RewardSet format;
   format.add(make_reward("format"));
   policy_->eval();
+  EvalOptions options = eval_options_of(config_);
+  options.collectives = collectives_.get();
+  bool abandoned = false;  // every rank agrees on it between the greedy and the sampled pass
+  options.should_stop = [&] { return abandoned = stop_agreed(); };
   EvalResult result;
   try {
-    result = evaluate(*engine_, *tokenizer_, data_.eval, template_, correctness, &format,
-                      eval_options_of(config_));
+    result = evaluate(*engine_, *tokenizer_, data_.eval, template_, correctness, &format, options);
   } catch (const Error& e) {
-    if (!stop_requested()) throw;
-    fmt::print(stderr, "grpo: evaluation at step {} abandoned: stop requested ({})\n", step_, e.what());
+    if (!abandoned && !stop_requested()) throw;
+    if (main_rank) {
+      fmt::print(stderr, "grpo: evaluation at step {} abandoned: stop requested ({})\n", step_, e.what());
+    }
     return;
   }
+  if (!main_rank) return;
   if (stop_requested()) {
     fmt::print(stderr, "grpo: evaluation at step {} finished after the stop request; logged\n", step_);
   }
   json line = result.to_json();
   line["step"] = step_;
   run_log_->append_eval(line);
-  fmt::print(stderr, "grpo: eval at step {}: {}\n", step_, result.summary());
+  fmt::print(stderr, "grpo: eval at step {}: {}{}\n", step_, result.summary(),
+             result.ranks > 1 ? fmt::format(" (evaluation over {} ranks)", result.ranks) : "");
 }
 
 void GrpoTrainer::print_step_line(const json& m) const {

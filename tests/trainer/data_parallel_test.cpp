@@ -229,6 +229,46 @@ TEST_F(DataParallel, TwoRanksGiveTheWeightsAndRewardsOfOneProcess) {
   }
 }
 
+// eval.jsonl's lines without their wall time.
+std::vector<nlohmann::json> evaluations_of(const fs::path& run) {
+  std::ifstream in(run / "eval.jsonl");
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    auto json = nlohmann::json::parse(line);
+    json.erase("eval_seconds");
+    lines.push_back(std::move(json));
+  }
+  return lines;
+}
+
+TEST_F(DataParallel, TwoRanksSplitTheEvaluationAndGatherWhatOneProcessFinds) {
+  SKIP_WITHOUT_GRPO();
+  // 5 held-out problems (shares of 2 and 3), greedy and 2 samples each, before and after one step.
+  auto with_evaluation = [&](const fs::path& run) {
+    auto arguments = this->arguments(run, "1");
+    for (size_t i = 0; i + 1 < arguments.size(); ++i) {
+      if (arguments[i] == "--eval-size") arguments[i + 1] = "5";
+    }
+    return with(arguments, {"--eval-k", "2"});
+  };
+  const fs::path one = dir_ / "one", two = dir_ / "two";
+  ASSERT_EQ(run(with_evaluation(one), dir_ / "one.txt"), 0) << read_file(dir_ / "one.txt");
+  ASSERT_EQ(
+      run(with(with_evaluation(two), {"--nproc-per-node", "2", "--dist-timeout", "60"}), dir_ / "two.txt"), 0)
+      << read_file(dir_ / "two.txt");
+  const auto expected = evaluations_of(one), split = evaluations_of(two);
+  ASSERT_EQ(expected.size(), 2u) << read_file(one / "eval.jsonl");
+  EXPECT_EQ(expected[0].at("n_problems"), 5);
+  ASSERT_EQ(split.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(split[i], expected[i]) << "evaluation " << i << ": every problem's outcome, the examples too";
+  }
+  // Both ranks generated: each rank's log names its share.
+  EXPECT_NE(read_file(dir_ / "two.txt").find("evaluation over 2 ranks"), std::string::npos)
+      << read_file(dir_ / "two.txt");
+}
+
 TEST_F(DataParallel, AKilledRankStopsTheOtherWithinTheTimeoutAndTheRunResumes) {
   SKIP_WITHOUT_GRPO();
   const fs::path run_dir = dir_ / "run";
