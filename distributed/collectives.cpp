@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
 #include "core/clock.h"
 #include "core/error.h"
@@ -93,6 +94,18 @@ c10::intrusive_ptr<c10d::Store> rendezvous(const RankEnvironment& env, double ti
 struct Collectives::Group {
   c10::intrusive_ptr<BackendGroup> backend;
   torch::Device staging{torch::kCPU};  // where buffers go: host memory for Gloo, the GPU for NCCL
+  // One bucket buffer per dtype, kept between calls: a fresh 64 MiB buffer every step would be mapped and
+  // faulted in anew (above glibc's mmap threshold), which costs more than the all-reduce over loopback.
+  std::map<c10::ScalarType, torch::Tensor> buckets;
+
+  // A [elements] buffer of `dtype` on the staging device (grown when too small).
+  torch::Tensor bucket(c10::ScalarType dtype, int64_t elements) {
+    torch::Tensor& kept = buckets[dtype];
+    if (!kept.defined() || kept.numel() < elements) {
+      kept = torch::empty({elements}, torch::TensorOptions().dtype(dtype).device(staging));
+    }
+    return kept.narrow(0, 0, elements);
+  }
 };
 
 Collectives::Collectives() = default;
@@ -193,15 +206,25 @@ void Collectives::all_reduce_sum(const std::vector<torch::Tensor>& tensors, int6
       bytes += tensors[last].numel() * static_cast<int64_t>(tensors[last].element_size());
       ++last;
     }
-    std::vector<torch::Tensor> flat_parts;
-    for (size_t i = first; i < last; ++i) flat_parts.push_back(tensors[i].reshape({-1}));
-    auto flat = torch::cat(flat_parts).to(group_->staging);  // [elements of the bucket]
+    // One contiguous tensor where the backend works is reduced in place; others through the kept bucket.
+    const auto& single = tensors[first];
+    const bool in_place = last == first + 1 && single.is_contiguous() && single.device() == group_->staging;
+    int64_t elements = 0;
+    for (size_t i = first; i < last; ++i) elements += tensors[i].numel();
+    torch::Tensor flat =
+        in_place ? single.view({-1}) : group_->bucket(single.scalar_type(), elements);  // [elements]
+    int64_t offset = 0;
+    for (size_t i = first; i < last && !in_place; ++i) {
+      const int64_t n = tensors[i].numel();
+      flat.narrow(0, offset, n).copy_(tensors[i].reshape({-1}));
+      offset += n;
+    }
     guarded("gradient all-reduce", [&] {
       std::vector<at::Tensor> buffers{flat};
       group_->backend->allreduce(buffers)->wait();
     });
-    int64_t offset = 0;
-    for (size_t i = first; i < last; ++i) {
+    offset = 0;
+    for (size_t i = first; i < last && !in_place; ++i) {
       const int64_t n = tensors[i].numel();
       tensors[i].copy_(flat.narrow(0, offset, n).view(tensors[i].sizes()));
       offset += n;
