@@ -5,7 +5,8 @@
 #   bash scripts/demo.sh            # the full demo (well under 20 minutes on 2 quiet cores)
 #   bash scripts/demo.sh --quick    # a short version (about 3 minutes): reward still rises
 # Environment: GRPO (the executable, default ./build/grpo), RUN (the run directory), THREADS (default 2), SEED
-# (default 1: corpus, weights, pre-training and RL; the held-out problems stay fixed), and the sizes DOCS,
+# (default 1: corpus, weights, pre-training and RL; the held-out problems stay fixed), PRESET (grpo init's,
+# default tiny; moe-tiny has tiny's active parameters per token in 8 experts), and the sizes DOCS,
 # PRETRAIN_STEPS, WARMUP, EVAL_N, EVAL_K, RL_STEPS, QUESTIONS, RL_EVAL, RL_LR (defaults below).
 #
 # The pre-training corpus holds world text (how one operation changes a stack, narrated) and questions in the
@@ -64,7 +65,7 @@ head -n 4 "$RUN/corpus.txt" | sed 's/^/    /'
 stage "2. tokenizer (word-level: BPE over a ~30-word language) and a ~0.8M-parameter model"
 g -q tokenizer train --input "$RUN/corpus.txt" --model-type bpe --vocab-size 110 --byte-fallback 0 \
   --out "$RUN/tokenizer.model"
-g -q init "$RUN/base" --preset tiny --tokenizer "$RUN/tokenizer.model" --force >/dev/null
+g -q init "$RUN/base" --preset "${PRESET:-tiny}" --tokenizer "$RUN/tokenizer.model" --force >/dev/null
 g -q info "$RUN/base" | sed -n '1,3p'
 
 stage "3. pre-training (next-token prediction on the corpus)"
