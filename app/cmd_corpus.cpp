@@ -70,10 +70,11 @@ void run_corpus(CorpusArguments arguments, const GlobalOptions& global) {
   const std::string temporary = arguments.out + ".tmp." + std::to_string(::getpid());
   std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
   if (!file) fail("cannot write '{}'", temporary);
-  size_t questions = 0;
+  size_t questions = 0, worked = 0;
   for (const auto& document : corpus.documents) {
     file << document.text << '\n';
-    if (document.kind == "question") ++questions;
+    questions += document.kind == "question";
+    worked += document.kind == "worked";
   }
   file.close();
   if (!file) fail("error while writing '{}'", temporary);
@@ -91,10 +92,12 @@ void run_corpus(CorpusArguments arguments, const GlobalOptions& global) {
   }
   if (!global.quiet) {
     fmt::print(stderr,
-               "grpo: wrote {} documents ({} world text, {} questions answered directly), seed {}, to {}; "
-               "{} held-out problems of seed {} excluded ({} generated questions skipped)\n",
-               corpus.documents.size(), corpus.documents.size() - questions, questions, global.seed,
-               arguments.out, arguments.hold_out_n, arguments.hold_out_seed, corpus.held_out_skipped);
+               "grpo: wrote {} documents ({} world text, {} questions answered directly, {} worked documents "
+               "not in the prompt format), seed {}, to {}; {} held-out problems of seed {} excluded ({} "
+               "generated questions skipped)\n",
+               corpus.documents.size(), corpus.documents.size() - questions - worked, questions, worked,
+               global.seed, arguments.out, arguments.hold_out_n, arguments.hold_out_seed,
+               corpus.held_out_skipped);
   }
 }
 
@@ -106,7 +109,9 @@ void add_corpus_command(CLI::App& app, CommandContext& context) {
       "box_stacking: world text (\"the stack is red blue . swap red and blue . now the stack is blue red "
       ".\")\n"
       "and questions in the RL prompt format answered with the final stack only: their <think> is empty or\n"
-      "repeats the question, never a worked solution. The global --seed picks the documents.\n"
+      "repeats the question, never a worked solution; with --worked-share, also worked documents in a "
+      "format\n"
+      "that is not the prompt's. The global --seed picks the documents.\n"
       "Example: grpo --seed 7 corpus box_stacking --docs 60000 --hold-out-n 800 --out corpus.txt");
   command->add_option("task", arguments->task, "box_stacking")->required();
   command->add_option("--docs", arguments->options.documents, "Documents to write")
@@ -127,6 +132,15 @@ void add_corpus_command(CLI::App& app, CommandContext& context) {
                       "Questions have 1..N operations, weighted N:N-1:...:1");
   command->add_option("--repeat-think", arguments->options.repeat_think_share,
                       "Share of questions whose <think> repeats the question (else it is empty)");
+  command->add_flag("--numbered", arguments->options.numbered,
+                    "Number the operations (\"step 1 : remove red .\") in world text and questions; use "
+                    "style=numbered for the task's problems then");
+  command
+      ->add_option(
+          "--worked-share", arguments->options.worked_share,
+          "Share of worked documents (\"plan : ... doing it : ... now the stack is ... done : ...\"): "
+          "no question, no <think>, no <answer>; the rest split by --world-share (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
   command->add_option("--hold-out-seed", arguments->hold_out_seed,
                       "Evaluation problems to leave out: the stream of grpo eval --data-seed");
   command->add_option("--hold-out-n", arguments->hold_out_n,

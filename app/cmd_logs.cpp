@@ -16,6 +16,7 @@
 
 #include "app/command.h"
 #include "core/error.h"
+#include "datasets/box_chain.h"
 #include "logs/rollout_query.h"
 #include "logs/run_activity.h"
 #include "logs/run_follower.h"
@@ -39,6 +40,7 @@ struct LogsOptions {
   std::string reason;
   std::string text;
   std::string question;
+  std::string chain;  // "", "yes" or "no"
   bool hide_think = false;
   bool follow = false;
   double follow_timeout = 0;
@@ -90,6 +92,12 @@ logs::RolloutQuery query_from(const LogsOptions& options) {
   if (options.max_option->count()) query.filter.max_reward = options.max_reward;
   query.filter.reason_contains = options.reason;
   query.filter.text_contains = options.text;
+  if (!options.chain.empty()) {
+    const bool wanted = options.chain == "yes";
+    query.filter.also = [wanted](const logs::RolloutRecord& record) {
+      return read_box_chain(record.completion).holds_chain() == wanted;
+    };
+  }
   if (options.best > 0) {
     query.ranking = logs::Ranking::best;
     query.count = options.best;
@@ -105,7 +113,7 @@ logs::RolloutQuery query_from(const LogsOptions& options) {
 bool lists_completions(const LogsOptions& options) {
   return options.step_option->count() || options.best || options.worst || !options.question.empty() ||
          options.min_option->count() || options.max_option->count() || !options.reason.empty() ||
-         !options.text.empty() || options.limit_option->count();
+         !options.text.empty() || !options.chain.empty() || options.limit_option->count();
 }
 
 void print_record(const logs::RolloutRecord& record, const LogsOptions& options,
@@ -315,6 +323,11 @@ void add_logs_command(CLI::App& app, CommandContext& context) {
   command->add_option("--reason", options->reason,
                       "Only completions where some reward's reason contains TEXT (ignoring case)");
   command->add_option("--text", options->text, "Only completions whose text contains TEXT (ignoring case)");
+  command
+      ->add_option("--chain", options->chain,
+                   "Only completions whose <think> holds (yes) or lacks (no) a chain of box stacks: an "
+                   "operation followed by the stack after it (docs/LOGS.md)")
+      ->check(CLI::IsMember({"yes", "no"}));
   command->add_option("--question", options->question, "Follow one question (by id) across steps");
   options->limit_option =
       command->add_option("--limit", options->limit, "List completions, at most N (0: all)");

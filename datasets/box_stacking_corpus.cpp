@@ -27,6 +27,7 @@ void check_options(const BoxCorpusOptions& options) {
   share("single-operation share", options.single_operation_share);
   share("narration probability", options.narration_probability);
   share("repeat-think share", options.repeat_think_share);
+  share("worked share", options.worked_share);
   if (options.colours < 2 || options.colours > box_colours().size()) {
     fail("box corpus: colours = {} must lie in [2, {}]", options.colours, box_colours().size());
   }
@@ -66,9 +67,9 @@ BoxCorpusDocument question_document(const BoxCorpusOptions& options, uint64_t in
                                     size_t& held_out_skipped) {
   const TaskGenerator& task = find_task("box_stacking");
   const int64_t operations = question_operations(options, random);
-  Difficulty difficulty =
-      task.difficulty(fmt::format("boxes={}-{},colours={},ops={},style=terse", options.boxes.low,
-                                  options.boxes.high, options.colours, operations));
+  Difficulty difficulty = task.difficulty(fmt::format("boxes={}-{},colours={},ops={},style={}",
+                                                      options.boxes.low, options.boxes.high, options.colours,
+                                                      operations, options.numbered ? "numbered" : "terse"));
   // A stream of its own per operation count, far from any seed a user would pick for evaluation.
   const uint64_t stream = mix64(options.seed ^ mix64(0xb0c5c0a9u + static_cast<uint64_t>(operations)));
   for (uint64_t attempt = 0; attempt < 1000; ++attempt) {
@@ -123,7 +124,8 @@ BoxCorpusDocument box_world_document(const BoxCorpusOptions& options, uint64_t i
     if (!operation) break;
     stack = apply_operation(stack, *operation);
     const bool state = i + 1 == count || happens(random, options.narration_probability);
-    text += " " + describe_operation(*operation, BoxWording::terse) + " .";
+    text += " " + box_step_label(static_cast<size_t>(i), options.numbered) +
+            describe_operation(*operation, BoxWording::terse) + " .";
     if (state) text += " now the stack is " + terse_stack(stack) + " .";
     operations.push_back(operation_to_json(*operation));
     stacks.push_back(stack);
@@ -136,13 +138,50 @@ BoxCorpusDocument box_world_document(const BoxCorpusOptions& options, uint64_t i
   return document;
 }
 
+BoxCorpusDocument box_worked_document(const BoxCorpusOptions& options, uint64_t index) {
+  check_options(options);
+  SeededRandom random = SeededRandom::for_item(options.seed, "box_corpus_worked", index);
+  std::vector<std::string> palette(box_colours().begin(),
+                                   box_colours().begin() + static_cast<long>(options.colours));
+  random.shuffle(palette);
+  const BoxStack start(palette.begin(),
+                       palette.begin() + random.uniform(options.boxes.low, options.boxes.high));
+  const int64_t count = random.uniform(options.story_operations.low, options.story_operations.high);
+  BoxStack stack = start;
+  std::string plan = "plan : the stack is " + terse_stack(start) + " .";
+  std::string doing = " doing it : the stack is " + terse_stack(start) + " .";
+  nlohmann::json operations = nlohmann::json::array();
+  nlohmann::json stacks = nlohmann::json::array();
+  for (int64_t i = 0; i < count; ++i) {
+    auto operation = random_operation(stack, all_kinds(), options.colours, random);
+    if (!operation) break;
+    stack = apply_operation(stack, *operation);
+    const std::string step = " " + box_step_label(static_cast<size_t>(i), options.numbered) +
+                             describe_operation(*operation, BoxWording::terse) + " .";
+    plan += step;
+    doing += step + " now the stack is " + terse_stack(stack) + " .";
+    operations.push_back(operation_to_json(*operation));
+    stacks.push_back(stack);
+  }
+  BoxCorpusDocument document;
+  document.kind = "worked";
+  document.text = plan + doing + " done : " + terse_stack(stack) + " .";
+  document.row["initial_stack"] = start;
+  document.row["operations"] = std::move(operations);
+  document.row["stacks"] = std::move(stacks);
+  return document;
+}
+
 BoxCorpus generate_box_corpus(const BoxCorpusOptions& options) {
   check_options(options);
   BoxCorpus corpus;
   corpus.documents.reserve(options.documents);
   for (uint64_t index = 0; index < options.documents; ++index) {
     SeededRandom random = SeededRandom::for_item(options.seed, "box_corpus", index);
-    if (happens(random, options.world_share)) {
+    // Drawn only when asked for, so that a corpus without worked documents stays the same byte for byte.
+    if (options.worked_share > 0 && happens(random, options.worked_share)) {
+      corpus.documents.push_back(box_worked_document(options, index));
+    } else if (happens(random, options.world_share)) {
       corpus.documents.push_back(box_world_document(options, index));
     } else {
       corpus.documents.push_back(question_document(options, index, random, corpus.held_out_skipped));

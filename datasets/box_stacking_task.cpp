@@ -47,10 +47,13 @@ std::string english_question(const BoxStack& start, const std::vector<BoxOperati
   return text;
 }
 
-std::string terse_question(const BoxStack& start, const std::vector<BoxOperation>& operations) {
+// "the stack is red blue . remove red . what is the stack ?"; numbered: "... . step 1 : remove red . ...".
+std::string terse_question(const BoxStack& start, const std::vector<BoxOperation>& operations,
+                           bool numbered) {
   std::string text = "the stack is " + describe_stack(start, BoxWording::terse) + " .";
-  for (const auto& operation : operations)
-    text += " " + describe_operation(operation, BoxWording::terse) + " .";
+  for (size_t i = 0; i < operations.size(); ++i) {
+    text += " " + box_step_label(i, numbered) + describe_operation(operations[i], BoxWording::terse) + " .";
+  }
   text += " what is the stack ?";
   return text;
 }
@@ -86,7 +89,8 @@ std::vector<DifficultyKnob> BoxStackingTask::knobs() const {
       {"colours", "colours to draw boxes from (up to 12)", "8"},
       {"kinds", "operation kinds allowed, joined by '+': move, put, remove, swap", "move+put+remove+swap"},
       {"style",
-       "question wording: english (sentences) or terse (\"the stack is red blue . remove red . ...\")",
+       "question wording: english (sentences), terse (\"the stack is red blue . remove red . ...\") or "
+       "numbered (terse, \"... . step 1 : remove red . ...\")",
        "english"}};
 }
 
@@ -106,8 +110,8 @@ void BoxStackingTask::validate(const Difficulty& difficulty) const {
   require_range_within(difficulty, name(), "ops", 0, 100);
   if (parse_kinds(difficulty.text("kinds")).empty()) fail("task 'box_stacking': kinds= names no operation");
   const std::string& style = difficulty.text("style");
-  if (style != "english" && style != "terse") {
-    fail("task 'box_stacking': style={} is unknown; use english or terse", style);
+  if (style != "english" && style != "terse" && style != "numbered") {
+    fail("task 'box_stacking': style={} is unknown; use english, terse or numbered", style);
   }
 }
 
@@ -134,10 +138,12 @@ Example BoxStackingTask::generate(uint64_t seed, uint64_t index, const Difficult
     stacks.push_back(current);
   }
 
-  bool terse = difficulty.text("style") == "terse";
-  Example example = make_generated_example(
-      seed, index, difficulty,
-      terse ? terse_question(start, operations) : english_question(start, operations), stack_answer(current));
+  const std::string& style = difficulty.text("style");
+  Example example =
+      make_generated_example(seed, index, difficulty,
+                             style == "english" ? english_question(start, operations)
+                                                : terse_question(start, operations, style == "numbered"),
+                             stack_answer(current));
   nlohmann::json operations_json = nlohmann::json::array();
   for (const auto& operation : operations) operations_json.push_back(operation_to_json(operation));
   example.row["initial_stack"] = start;

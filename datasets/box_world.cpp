@@ -142,6 +142,10 @@ std::string describe_operation(const BoxOperation& operation, BoxWording wording
   return "?";
 }
 
+std::string box_step_label(size_t index, bool numbered) {
+  return numbered ? fmt::format("step {} : ", index + 1) : std::string();
+}
+
 std::string describe_stack(const BoxStack& stack, BoxWording wording) {
   if (wording == BoxWording::terse) return stack_answer(stack);
   if (stack.empty()) return "no boxes at all";

@@ -52,6 +52,9 @@ std::optional<BoxOperation> random_operation(const BoxStack& stack,
 //          "swap the red box and the blue box".
 // Terse:   "move blue to the top", "put green on top", "remove red", "swap red and blue".
 std::string describe_operation(const BoxOperation& operation, BoxWording wording);
+// The label before operation `index` (from 0) in numbered text: "step 3 : " for index 2; "" when not
+// numbered.
+std::string box_step_label(size_t index, bool numbered);
 // English: "red at the bottom, then blue, then yellow on top" ("a single red box" for one box).
 // Terse:   "red blue yellow".
 std::string describe_stack(const BoxStack& stack, BoxWording wording);

@@ -59,6 +59,16 @@ inline std::string moe_load_ratio(int64_t layer) {
   return std::string(kMoeLoadRatio) + "/layer_" + std::to_string(layer);
 }
 
+// Box-stacking steps only (datasets/box_chain.h defines a chain): the share of completions whose <think>
+// holds a chain of stacks, the accuracy of completions with and without one (null when there are none), the
+// share of the chains' steps whose stack is right, and the mean words in the think block. `grpo eval --json`
+// holds the same keys under "reasoning" ("greedy" and "sampled").
+inline constexpr const char* kChainShare = "reasoning/chain_share";
+inline constexpr const char* kAccuracyWithChain = "reasoning/accuracy_with_chain";
+inline constexpr const char* kAccuracyWithoutChain = "reasoning/accuracy_without_chain";
+inline constexpr const char* kStackAccuracy = "reasoning/stack_accuracy";
+inline constexpr const char* kThinkWords = "reasoning/think_words";
+
 // "rewards/<name>/mean" and "rewards/<name>/std" for each reward function.
 inline std::string reward_mean(const std::string& name) {
   return "rewards/" + name + "/mean";
@@ -87,5 +97,7 @@ inline constexpr const char* kBreakdownGroups = "groups";
 inline constexpr const char* kBreakdownValue = "value";
 inline constexpr const char* kExamples = "examples";  // a few greedy completions
 inline constexpr const char* kEvalSeconds = "seconds";
+// null, or {"greedy": {reasoning/... as in metrics.jsonl}, "sampled": {...} or null}: box-stacking problems.
+inline constexpr const char* kReasoning = "reasoning";
 
 }  // namespace grpo::logs::metric

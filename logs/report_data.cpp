@@ -10,8 +10,10 @@
 #include <map>
 #include <tuple>
 
+#include "core/files.h"
 #include "logs/completion_parts.h"
 #include "logs/metric_names.h"
+#include "logs/reasoning_gate.h"
 
 namespace grpo::logs {
 
@@ -129,6 +131,19 @@ Json step_completions_json(const RolloutFile& file, const ReportOptions& options
   return step;
 }
 
+// RUN_DIR/gate.json (`grpo gate --out`), or null when absent; a damaged one is a warning.
+Json read_gate(const std::filesystem::path& run_dir, std::vector<std::string>& warnings) {
+  const std::filesystem::path path = run_dir / kGateFile;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return nullptr;
+  Json gate = Json::parse(read_file(path), nullptr, false);
+  if (gate.is_discarded() || !gate.is_object()) {
+    warnings.push_back(fmt::format("{} is not a JSON object: the gate is not shown", path.string()));
+    return nullptr;
+  }
+  return gate;
+}
+
 }  // namespace
 
 bool cut_middle(std::string& text, size_t max_bytes) {
@@ -155,6 +170,7 @@ Json build_report_data(const RunLogs& run, const ReportOptions& options, std::ve
   data["config"] = run.config_toml ? Json(*run.config_toml) : Json(nullptr);
   data["metrics"] = run.metrics;
   data["evals"] = run.evals;
+  data["gate"] = read_gate(run.run_dir, warnings);
   namespace m = metric;
   data["eval_keys"] = Json{{"step", m::kStep},
                            {"greedy", m::kGreedyAccuracy},

@@ -76,6 +76,7 @@ constexpr const char* kBody = R"html(<body>
   <h2>Evaluation</h2>
   <div id="eval-charts" class="grid"></div>
   <div id="eval-table-wrap"></div>
+  <div id="gate-wrap"></div>
 </section>
 <section id="completions">
   <h2>Completions</h2>

@@ -219,6 +219,8 @@
         band.push([row.step, row.reward - row.reward_std, row.reward + row.reward_std]);
       }
     }
+    // Only box-stacking runs log the reasoning figures (datasets/box_chain.h): no empty charts for the others.
+    const reasoning = rows.some((row) => isNumber(row['reasoning/chain_share']));
     // A run of `grpo sft` logs a loss and no rewards: only the charts it has data for.
     const supervised = rows.some((row) => isNumber(row.loss)) && !rows.some((row) => isNumber(row.reward));
     const shown = supervised ? ['loss', 'grad-norm', 'learning-rate', 'time'] : null;
@@ -237,13 +239,21 @@
         series: makeSeries(rows, [['low', 'clip_ratio/low_mean'], ['high', 'clip_ratio/high_mean'], ['region', 'clip_ratio/region_mean']]) },
       { id: 'truncation', title: 'Cut by the length limit; groups with equal rewards', percent: true, fromZero: true,
         series: makeSeries(rows, [['cut by length', 'completions/clipped_ratio'], ['reward std = 0', 'frac_reward_zero_std']]) },
+      { id: 'reasoning', title: 'Reasoning in <think> (box stacking): chains of stacks, accuracy with and without one',
+        percent: true, fromZero: true,
+        series: makeSeries(rows, [['completions with a chain', 'reasoning/chain_share'], ['accuracy with a chain', 'reasoning/accuracy_with_chain'],
+          ['accuracy without', 'reasoning/accuracy_without_chain'], ['steps of the chains right', 'reasoning/stack_accuracy']]) },
+      { id: 'think-length', title: 'Think block length (words, mean)', fromZero: true,
+        series: makeSeries(rows, [['think words', 'reasoning/think_words']]) },
       { id: 'loss', title: 'Loss per trained token (grpo sft: training, held-out)', fromZero: true,
         series: makeSeries(rows, [['training', 'loss'], ['held-out', 'eval_loss']]) },
       { id: 'grad-norm', title: 'Gradient norm', series: makeSeries(rows, [['grad norm', 'grad_norm']]) },
       { id: 'learning-rate', title: 'Learning rate', series: makeSeries(rows, [['learning rate', 'learning_rate']]) },
       { id: 'time', title: 'Time per step (seconds)', fromZero: true,
         series: makeSeries(rows, [['step', 'time/step'], ['rollout', 'time/rollout'], ['reward', 'time/reward'], ['log-probs', 'time/logprobs'], ['update', 'time/update']]) },
-    ].filter((spec) => (shown ? shown.includes(spec.id) : spec.id !== 'loss')).concat(moeChartSpecs(rows));
+    ].filter((spec) => (shown ? shown.includes(spec.id) : spec.id !== 'loss'))
+      .filter((spec) => reasoning || (spec.id !== 'reasoning' && spec.id !== 'think-length'))
+      .concat(moeChartSpecs(rows));
   }
 
   // Mixture-of-experts policies only: expert load per sparse layer (busiest expert over the mean; 1 = even),
@@ -370,6 +380,28 @@
     }
     table.appendChild(body);
     wrap.appendChild(table);
+  }
+
+  // ---- the gate before RL (gate.json, written by `grpo gate`) ----
+  function drawGate() {
+    const wrap = document.getElementById('gate-wrap');
+    const gate = DATA.gate;
+    if (!gate || !Array.isArray(gate.checks)) { wrap.hidden = true; return; }
+    wrap.appendChild(element('h3', { text: 'Gate before RL: ' + (gate.passed ? 'passed' : 'not passed') }));
+    const table = element('table', { class: 'eval-table', id: 'gate-table', 'data-passed': gate.passed ? '1' : '0' });
+    table.appendChild(element('thead', {}, [element('tr', {}, ['check', 'value', 'needs', 'verdict'].map((text) => element('th', { text: text })))]));
+    const body = element('tbody');
+    for (const check of gate.checks) {
+      body.appendChild(element('tr', {}, [
+        element('td', { text: String(check.name) }),
+        element('td', { text: isNumber(check.value) ? formatNumber(check.value) : 'not measured' }),
+        element('td', { text: '≥ ' + formatNumber(check.threshold) }),
+        element('td', { text: check.passed ? 'pass' : 'FAIL' })]));
+    }
+    table.appendChild(body);
+    wrap.appendChild(table);
+    const prefill = gate.forced && typeof gate.forced.prefill === 'string' ? gate.forced.prefill : '';
+    wrap.appendChild(element('p', { class: 'note', text: 'Before RL, on the same held-out problems: direct answering against the forced chain prefix "' + prefill + '".' }));
   }
 
   // ---- completion browser ----
@@ -592,6 +624,7 @@
     });
     drawTrainingCharts(0);
     drawEvalTable();
+    drawGate();
     describeSampling();
     setUpBrowser();
   } catch (error) {

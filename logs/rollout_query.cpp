@@ -45,6 +45,7 @@ bool RolloutFilter::matches(const RolloutRecord& record) const {
   if (min_reward && !(record.reward >= *min_reward)) return false;
   if (max_reward && !(record.reward <= *max_reward)) return false;
   if (!text_contains.empty() && !contains_ignoring_case(record.completion, text_contains)) return false;
+  if (also && !also(record)) return false;
   if (!reason_contains.empty()) {
     bool any = std::any_of(record.rewards.begin(), record.rewards.end(), [&](const RewardVerdict& verdict) {
       return contains_ignoring_case(verdict.reason, reason_contains);

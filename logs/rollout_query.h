@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,9 @@ struct RolloutFilter {
   std::optional<double> max_reward;  // inclusive
   std::string reason_contains;       // in any reward's reason; case-insensitive (ASCII)
   std::string text_contains;         // in the completion; case-insensitive (ASCII)
+  // A further test from the caller (`grpo logs --chain`: datasets/box_chain.h, which this library cannot
+  // use); empty: none.
+  std::function<bool(const RolloutRecord&)> also;
 
   bool matches(const RolloutRecord& record) const;
 };

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "datasets/box_chain.h"
 #include "datasets/field_mapping.h"
 #include "distributed/collectives.h"
 #include "logs/metric_names.h"
@@ -63,7 +64,29 @@ struct ShareOutcome {
   std::vector<ProblemOutcome> outcomes;
   double greedy_tokens = 0;
   std::vector<EvalSample> examples;
+  ReasoningTally greedy_reasoning, sampled_reasoning;  // box-stacking problems only
 };
+
+// A tally's counts, to gather them from every rank.
+nlohmann::json tally_to_json(const ReasoningTally& t) {
+  return {t.completions,        t.with_chain,           t.graded_with_chain,
+          t.correct_with_chain, t.graded_without_chain, t.correct_without_chain,
+          t.chain_steps_right,  t.chain_operations,     t.think_words};
+}
+
+ReasoningTally tally_from_json(const nlohmann::json& j) {
+  ReasoningTally t;
+  t.completions = j.at(0).get<size_t>();
+  t.with_chain = j.at(1).get<size_t>();
+  t.graded_with_chain = j.at(2).get<size_t>();
+  t.correct_with_chain = j.at(3).get<size_t>();
+  t.graded_without_chain = j.at(4).get<size_t>();
+  t.correct_without_chain = j.at(5).get<size_t>();
+  t.chain_steps_right = j.at(6).get<size_t>();
+  t.chain_operations = j.at(7).get<size_t>();
+  t.think_words = j.at(8).get<double>();
+  return t;
+}
 
 nlohmann::json share_to_json(const ShareOutcome& share) {
   nlohmann::json outcomes = nlohmann::json::array(), examples = nlohmann::json::array();
@@ -72,7 +95,10 @@ nlohmann::json share_to_json(const ShareOutcome& share) {
                         o.any_sample_correct, o.majority_correct});
   }
   for (const EvalSample& sample : share.examples) examples.push_back(sample.to_json());
-  return {{"outcomes", std::move(outcomes)}, {"greedy_tokens", share.greedy_tokens}, {"examples", examples}};
+  return {{"outcomes", std::move(outcomes)},
+          {"greedy_tokens", share.greedy_tokens},
+          {"examples", examples},
+          {"reasoning", {tally_to_json(share.greedy_reasoning), tally_to_json(share.sampled_reasoning)}}};
 }
 
 double number_or_nan(const nlohmann::json& value) {
@@ -86,6 +112,8 @@ ShareOutcome share_from_json(const nlohmann::json& json) {
                               o.at(3).get<bool>(), o.at(4).get<bool>()});
   }
   share.greedy_tokens = json.at("greedy_tokens").get<double>();
+  share.greedy_reasoning = tally_from_json(json.at("reasoning").at(0));
+  share.sampled_reasoning = tally_from_json(json.at("reasoning").at(1));
   for (const auto& e : json.at("examples")) {
     share.examples.push_back({e.at("id").get<std::string>(), e.at("question").get<std::string>(),
                               e.at("gold").get<std::string>(), e.at("text").get<std::string>(),
@@ -102,6 +130,8 @@ ShareOutcome gather_shares(const ShareOutcome& mine, distributed::Collectives& c
     ShareOutcome share = share_from_json(nlohmann::json::parse(bytes));
     all.outcomes.insert(all.outcomes.end(), share.outcomes.begin(), share.outcomes.end());
     all.greedy_tokens += share.greedy_tokens;
+    all.greedy_reasoning.merge(share.greedy_reasoning);
+    all.sampled_reasoning.merge(share.sampled_reasoning);
     all.examples.insert(all.examples.end(), share.examples.begin(), share.examples.end());
   }
   return all;
@@ -208,6 +238,7 @@ nlohmann::json EvalResult::to_json() const {
           {metric::kMeanLengthEval, number_or_null(mean_length)},
           {metric::kPrefill, prefill},
           {metric::kBreakdown, breakdown},
+          {metric::kReasoning, reasoning},
           {metric::kExamples, std::move(samples)},
           {metric::kEvalSeconds, seconds}};
 }
@@ -261,6 +292,9 @@ ShareOutcome evaluate_share(RolloutEngine& engine, const Tokenizer& tokenizer,
                                  static_cast<int64_t>(completion.token_ids.size())});
     }
   }
+  for (size_t i = 0; i < greedy_inputs.size(); ++i) {
+    result.greedy_reasoning.add(greedy_inputs[i].completion, greedy_inputs[i].row, greedy_correct[i]);
+  }
 
   // k samples per problem: pass@1, pass@k, maj@k.
   if (options.should_stop && options.should_stop())
@@ -288,6 +322,9 @@ ShareOutcome evaluate_share(RolloutEngine& engine, const Tokenizer& tokenizer,
     result.outcomes[p].any_sample_correct = correct > 0;
     std::optional<size_t> winner = majority_vote(answers);
     result.outcomes[p].majority_correct = winner && sampled_correct[p * k + *winner];
+  }
+  for (size_t i = 0; i < sampled_inputs.size(); ++i) {
+    result.sampled_reasoning.add(sampled_inputs[i].completion, sampled_inputs[i].row, sampled_correct[i]);
   }
   return result;
 }
@@ -332,6 +369,11 @@ EvalResult evaluate(RolloutEngine& engine, const Tokenizer& tokenizer, const std
     result.pass_at_1 = totals.mean(totals.sample_accuracy);
     result.pass_at_k = totals.mean(totals.any_correct);
     result.maj_at_k = totals.mean(totals.majority);
+  }
+  if (outcome.greedy_reasoning.completions > 0) {
+    result.reasoning = {
+        {"greedy", outcome.greedy_reasoning.to_json()},
+        {"sampled", options.k > 0 ? outcome.sampled_reasoning.to_json() : nlohmann::json(nullptr)}};
   }
   if (!options.group_by_field.empty()) {
     result.breakdown = breakdown_json(problems, outcome.outcomes, options.group_by_field);

@@ -74,6 +74,10 @@ struct EvalResult {
   // "pass@1", "pass@k", "maj@k", "format_rate"}, ...]} with the groups in ascending order of V (null: rows
   // without the field). The key names are logs/metric_names.h's.
   nlohmann::json breakdown;
+  // null unless the problems are box-stacking ones, else {"greedy": {reasoning/... of logs/metric_names.h},
+  // "sampled": {...} or null without samples}: chains in <think> (datasets/box_chain.h), the accuracy with
+  // and without one, the share of the chains' steps that are right, think length.
+  nlohmann::json reasoning;
   std::vector<EvalSample> examples;
   double seconds = 0;  // wall time of evaluate()
   int64_t ranks = 1;   // how many ranks shared the problems (not logged: the result is the same)

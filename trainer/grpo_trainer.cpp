@@ -278,6 +278,7 @@ json GrpoTrainer::train_step() {
   }
   json metrics = {{metric::kStep, step_}};
   metrics.update(rollout_metrics(step_groups, advantages, frac_zero_std, rewards_, reward_roles_));
+  metrics.update(reasoning_metrics(step_groups, reward_roles_, [](const Completion& c) { return c.text; }));
   metrics.update(update);
   metrics[metric::kTimeRollout] = seconds.rollout;
   metrics[metric::kTimeReward] = seconds.reward;

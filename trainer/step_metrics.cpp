@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "core/statistics.h"
+#include "datasets/box_chain.h"
 #include "logs/metric_names.h"
 
 namespace grpo {
@@ -53,6 +55,22 @@ json rollout_metrics(const std::vector<RolloutGroup>& groups, const Advantages& 
     if (static_cast<int>(r) == roles.format) metrics[metric::kFormatRate] = number_or_null(stats.mean);
   }
   return metrics;
+}
+
+json reasoning_metrics(const std::vector<RolloutGroup>& groups, RewardRoles roles,
+                       const std::function<std::string(const Completion&)>& completion_text) {
+  ReasoningTally tally;
+  for (const auto& group : groups) {
+    for (size_t g = 0; g < group.completions.size(); ++g) {
+      std::optional<bool> correct;
+      if (roles.accuracy >= 0 && static_cast<size_t>(roles.accuracy) < group.results.size()) {
+        const auto& score = group.results[static_cast<size_t>(roles.accuracy)][g].score;
+        if (score) correct = *score >= 1.0 - 1e-9;
+      }
+      tally.add(completion_text(group.completions[g]), group.example.row, correct);
+    }
+  }
+  return tally.completions == 0 ? json::object() : tally.to_json();
 }
 
 std::vector<logs::RolloutRecord> rollout_records(

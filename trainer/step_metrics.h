@@ -27,6 +27,12 @@ struct RewardRoles {
 nlohmann::json rollout_metrics(const std::vector<RolloutGroup>& groups, const Advantages& advantages,
                                double frac_zero_std, const RewardSet& rewards, RewardRoles roles);
 
+// The reasoning figures of datasets/box_chain.h (reasoning/chain_share, ...) over the step's box-stacking
+// completions, a completion counted right when its accuracy reward (roles.accuracy) is >= 1 - 1e-9; an empty
+// object when no question is a box-stacking one. `completion_text` gives the text that was scored.
+nlohmann::json reasoning_metrics(const std::vector<RolloutGroup>& groups, RewardRoles roles,
+                                 const std::function<std::string(const Completion&)>& completion_text);
+
 // One record per completion for the completions log; `completion_text` gives the text that was scored.
 std::vector<logs::RolloutRecord> rollout_records(
     const std::vector<RolloutGroup>& groups, const Advantages& advantages, const RewardSet& rewards,

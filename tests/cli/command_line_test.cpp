@@ -151,6 +151,8 @@ TEST_F(CommandLine, DumpConfigReadsBackForEverySubcommand) {
       {"pipeline report", shell_quote((dir_ / "pipeline.toml").string())},
       {"logs", shell_quote((dir_ / "run").string()) + " --follow"},
       {"report", shell_quote((dir_ / "run").string())},
+      {"gate",
+       shell_quote((dir_ / "direct.json").string()) + " " + shell_quote((dir_ / "forced.json").string())},
   };
   std::vector<std::string> commands;
   for (const std::string& command : listed_subcommands("")) {

@@ -39,7 +39,7 @@ class TwoExecutables : public ::testing::Test {
 };
 
 TEST_F(TwoExecutables, CommandsWithoutTensorsDoNotLoadLibTorch) {
-  for (const std::string command : {"logs", "report", "data", "reward", "tokenizer", "corpus"}) {
+  for (const std::string command : {"logs", "report", "data", "reward", "tokenizer", "corpus", "gate"}) {
     const CommandResult help = run(grpo_, command + " --help", "LD_DEBUG=files");
     EXPECT_EQ(help.exit_code, 0) << help.output;
     EXPECT_NE(help.output.find("Usage: grpo " + command), std::string::npos) << help.output;

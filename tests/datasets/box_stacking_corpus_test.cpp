@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "datasets/box_chain.h"
 #include "datasets/box_stacking_corpus.h"
 #include "datasets/box_world.h"
 #include "datasets/task_generator.h"
@@ -132,6 +133,79 @@ TEST(BoxStackingCorpus, NoThinkStatesAnIntermediateStack) {
   }
   EXPECT_GT(repeating, 300u);
   EXPECT_GT(empty, 300u);
+}
+
+// The reasoning recipe's corpus (scripts/demo.sh --recipe reason): numbered operations everywhere, every
+// stack narrated, questions of 1-2 operations, a stated share of worked documents. Still no document in the
+// prompt format holds a chain of stacks in <think> (datasets/box_chain.h, the definition the metrics use),
+// and no worked document is in the prompt format; the worked documents' plans and stacks are right.
+BoxCorpusOptions reason_options(uint64_t seed) {
+  BoxCorpusOptions options = small_options(seed);
+  options.numbered = true;
+  options.worked_share = 0.04;
+  options.story_operations = {1, 8};
+  options.narration_probability = 1.0;
+  options.question_max_operations = 2;
+  options.documents = 5000;
+  return options;
+}
+
+TEST(BoxStackingCorpus, TheReasoningRecipeHoldsWorkedTextOnlyOutsideThePromptFormat) {
+  BoxCorpus corpus = generate_box_corpus(reason_options(13));
+  std::map<std::string, size_t> kinds;
+  for (const auto& document : corpus.documents) {
+    ++kinds[document.kind];
+    const bool prompt_format = document.text.find("what is the stack ?") != std::string::npos ||
+                               document.text.find("<think>") != std::string::npos ||
+                               document.text.find("<answer>") != std::string::npos;
+    EXPECT_EQ(prompt_format, document.kind == "question") << document.text;
+    if (document.kind == "question") {
+      EXPECT_FALSE(read_box_chain(document.text).holds_chain()) << "a worked <think>: " << document.text;
+      EXPECT_LE(document.row["operations"].size(), 2u);
+      EXPECT_NE(document.text.find(" step 1 : "), std::string::npos) << "numbered: " << document.text;
+      continue;
+    }
+    EXPECT_NE(document.text.find(" step 1 : "), std::string::npos) << "numbered: " << document.text;
+    if (document.kind != "worked") continue;
+    // Read as a think block, a worked document's "doing it" part is a chain that is right at every step,
+    // and its plan lists the same operations first.
+    const size_t doing = document.text.find(" doing it : ");
+    ASSERT_NE(doing, std::string::npos) << document.text;
+    const std::string carried_out = document.text.substr(doing);
+    BoxChain chain = read_box_chain("<think>" + carried_out + "</think>");
+    const size_t operations = document.row["operations"].size();
+    EXPECT_EQ(chain.step_stacks.size(), operations) << document.text;
+    EXPECT_EQ(box_chain_steps_right(chain, document.row), operations) << document.text;
+    EXPECT_FALSE(read_box_chain("<think>" + document.text.substr(0, doing) + "</think>").holds_chain())
+        << "the plan states no stack after an operation: " << document.text;
+    EXPECT_EQ(document.text.rfind("plan : the stack is ", 0), 0u) << document.text;
+    const auto final_stack = document.row["stacks"].back().get<std::vector<std::string>>();
+    EXPECT_NE(document.text.find(" done : " + join(final_stack) + " ."), std::string::npos) << document.text;
+  }
+  EXPECT_NEAR(static_cast<double>(kinds["worked"]) / 5000.0, 0.04, 0.01);
+  EXPECT_GT(kinds["world"], 2000u);
+  EXPECT_GT(kinds["question"], 2000u);
+}
+
+// Without worked documents and numbering, the options added for the reasoning recipe change nothing: the
+// sharpening demo's corpus stays the same byte for byte.
+TEST(BoxStackingCorpus, TheSharpeningCorpusIsUnchangedByTheRecipeOptions) {
+  BoxCorpusOptions options = small_options(21);
+  BoxCorpus plain = generate_box_corpus(options);
+  options.worked_share = 0.0;
+  options.numbered = false;
+  BoxCorpus again = generate_box_corpus(options);
+  ASSERT_EQ(plain.documents.size(), again.documents.size());
+  for (size_t i = 0; i < plain.documents.size(); ++i)
+    EXPECT_EQ(plain.documents[i].text, again.documents[i].text);
+  // The first documents of seed 21, as `grpo --seed 21 corpus box_stacking` wrote them before the options
+  // existed.
+  EXPECT_EQ(plain.documents[0].text,
+            "the stack is green blue red . put purple on top . remove green . swap purple and red . now the "
+            "stack is blue purple red . remove purple . now the stack is blue red .");
+  EXPECT_EQ(plain.documents[2].text,
+            "the stack is red black blue purple . move black to the top . swap purple and black . now the "
+            "stack is red blue black purple .");
 }
 
 // Reads a world document's own words, applies each operation it names with the world model, and checks every

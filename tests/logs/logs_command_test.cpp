@@ -161,6 +161,53 @@ TEST_F(LogsCommandTest, FiltersByRewardReasonTextAndQuestion) {
   EXPECT_EQ(right_at_step[4], 4);
 }
 
+// --chain keeps the completions whose <think> holds (or lacks) a chain of box stacks (datasets/box_chain.h).
+TEST(LogsChainFilter, KeepsCompletionsWithOrWithoutAChainOfStacks) {
+  ASSERT_TRUE(fs::exists(grpo_executable())) << "build the `grpo` target first: " << grpo_executable();
+  TempDir dir;
+  const std::vector<std::string> completions = {
+      "<think> the stack is red blue . remove red . now the stack is blue . </think> <answer> blue </answer>",
+      "<think> the stack is red blue . remove red . </think> <answer> blue </answer>",  // repeats the
+                                                                                        // question
+      "<think> </think> <answer> blue </answer>",
+      "<think> step 1 : swap red and blue . now the stack is blue red . step 2 : remove",  // cut, one step
+      "<answer> remove red . now the stack is blue </answer>",  // steps outside <think> do not count
+  };
+  {
+    RunLogWriter writer(dir.path());
+    std::vector<RolloutRecord> records;
+    for (size_t i = 0; i < completions.size(); ++i) {
+      RolloutRecord record;
+      record.step = 1;
+      record.sample = static_cast<int>(i);
+      record.question_id = "box_stacking:" + std::to_string(i);
+      record.question = "the stack is red blue . remove red . what is the stack ?";
+      record.gold = "blue";
+      record.completion = completions[i];
+      records.push_back(std::move(record));
+    }
+    writer.write_rollouts(1, records);
+  }
+  auto samples = [&](const std::string& value) {
+    CommandResult result =
+        run_command(shell_quote(grpo_executable().string()) + " -q logs " + shell_quote(dir.path().string()) +
+                    " --chain " + value + " --json 2>&1");
+    std::vector<int> found;
+    for (const auto& line : split_lines(result.output)) {
+      Json parsed = Json::parse(line, nullptr, false);
+      if (parsed.is_object() && parsed.contains("sample")) found.push_back(parsed["sample"].get<int>());
+    }
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    return found;
+  };
+  EXPECT_EQ(samples("yes"), (std::vector<int>{0, 3}));
+  EXPECT_EQ(samples("no"), (std::vector<int>{1, 2, 4}));
+  CommandResult wrong = run_command(shell_quote(grpo_executable().string()) + " -q logs " +
+                                    shell_quote(dir.path().string()) + " --chain maybe 2>&1");
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.output.find("--chain"), std::string::npos) << wrong.output;
+}
+
 TEST_F(LogsCommandTest, HideThinkShowsAnswersOnly) {
   CommandResult text = logs("--step 1 --hide-think");
   ASSERT_EQ(text.exit_code, 0);

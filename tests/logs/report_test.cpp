@@ -132,6 +132,8 @@ TEST_F(ReportInBrowser, LoadsWithoutErrorsAndDrawsEveryChart) {
   EXPECT_EQ(chart_points(page.dom, "kl"), 4);
   EXPECT_EQ(chart_points(page.dom, "entropy"), 4);
   EXPECT_EQ(chart_points(page.dom, "clip"), 12);
+  EXPECT_EQ(chart_points(page.dom, "reasoning"), 14);  // chain share 4, with 3, without 4, steps right 3
+  EXPECT_EQ(chart_points(page.dom, "think-length"), 4);
   EXPECT_EQ(chart_points(page.dom, "eval"), 10);
   EXPECT_EQ(chart_points(page.dom, "eval-breakdown"), 4);
   EXPECT_EQ(page.attribute("data-visible"), "8");  // the last step's completions by default
@@ -186,6 +188,8 @@ TEST(ReportInBrowserFlatRun, SaysNoReferenceModelAndKeepsShareAxesAtZero) {
   EXPECT_EQ(chart_points(page.dom, "kl"), -1) << "a flat KL at 0 is not drawn";
   EXPECT_NE(page.dom.find("No reference model (beta = 0)"), std::string::npos);
   EXPECT_EQ(chart_points(page.dom, "clip"), 9);
+  EXPECT_EQ(page.dom.find("chart-reasoning"), std::string::npos)
+      << "no reasoning figures, no reasoning chart";
   EXPECT_EQ(page.dom.find(">-100.0%<"), std::string::npos) << "the clip axis runs below 0%";
   EXPECT_EQ(page.dom.find(">-50.0%<"), std::string::npos) << "the clip axis runs below 0%";
   EXPECT_NE(page.dom.find(">100.0%<"), std::string::npos) << "the clip axis runs 0% to 100%";

@@ -111,6 +111,12 @@ void write_fixture_run(const fs::path& run_dir, const logs::RolloutLogOptions& o
     metrics[m::kTimeUpdate] = 0.5;
     metrics[m::kTimeStep] = 1.71;
     metrics[m::kElapsed] = 1.71 * step;
+    // Box-stacking reasoning figures: no chain at step 1 (so no accuracy with one, and no step accuracy).
+    metrics[m::kChainShare] = 0.125 * (step - 1);
+    metrics[m::kAccuracyWithChain] = step == 1 ? Json(nullptr) : Json(0.25 * step);
+    metrics[m::kAccuracyWithoutChain] = 0.3;
+    metrics[m::kStackAccuracy] = step == 1 ? Json(nullptr) : Json(0.2 * step);
+    metrics[m::kThinkWords] = 10.0 + step;
     writer.append_metrics(metrics);
     writer.write_rollouts(step, records);
     if (step % 2 == 0) {

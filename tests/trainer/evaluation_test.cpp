@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "datasets/box_world.h"
 #include "datasets/prompt_template.h"
 #include "evaluation_fixture.h"
 #include "rewards/accuracy_reward.h"
@@ -323,9 +324,53 @@ TEST(Evaluation, GreedyOnlyLeavesSampledMetricsNullInJson) {
   EXPECT_TRUE(json["maj@k"].is_null());
   EXPECT_TRUE(json["format_rate"].is_null());
   EXPECT_TRUE(json["breakdown"].is_null());
+  EXPECT_TRUE(json["reasoning"].is_null()) << "no box-stacking problems, no reasoning figures";
   ASSERT_EQ(json["examples"].size(), 1u);
   EXPECT_EQ(json["examples"][0]["id"], problems[0].id);
   EXPECT_EQ(json["examples"][0]["gold"], "42");
+}
+
+// Box-stacking rows: a forced think block with one step (datasets/box_chain.h) makes every completion hold a
+// chain; the step's stack is right for the problems whose first stack it names, the answer for those whose
+// gold it names. One new token cannot open another think or answer block.
+TEST(Evaluation, ReasoningFiguresOfBoxStackingProblemsCountForcedChains) {
+  const auto& tiny = tiny_model_directory();
+  RolloutEngine engine(tiny.model, tiny.tokenizer.get());
+  std::vector<Example> problems;
+  for (size_t i = 0; i < 4; ++i) {
+    Example example;
+    example.id = "box:" + std::to_string(i);
+    example.question = "the stack is red blue green . remove red . what is the stack ?";
+    example.answer = i % 2 == 0 ? "blue green" : "red";
+    example.row = {
+        {"question", example.question},
+        {"answer", example.answer},
+        {"stacks", nlohmann::json::array({i % 2 == 0 ? BoxStack{"blue", "green"} : BoxStack{"red"}})}};
+    problems.push_back(std::move(example));
+  }
+  EvalOptions options;
+  options.k = 2;
+  options.max_new_tokens = 1;
+  options.prefill =
+      "<think> remove red . now the stack is blue green . </think> <answer> blue green </answer>";
+  RewardSet correctness = RewardSet::from_specs({"accuracy"});
+  const EvalResult result =
+      evaluate(engine, *tiny.tokenizer, problems, builtin_template("plain"), correctness, nullptr, options);
+  ASSERT_TRUE(result.reasoning.is_object()) << result.reasoning.dump();
+  for (const char* pass : {"greedy", "sampled"}) {
+    const auto& figures = result.reasoning[pass];
+    EXPECT_DOUBLE_EQ(figures["reasoning/chain_share"].get<double>(), 1.0) << pass;
+    EXPECT_DOUBLE_EQ(figures["reasoning/accuracy_with_chain"].get<double>(), 0.5) << pass;
+    EXPECT_TRUE(figures["reasoning/accuracy_without_chain"].is_null()) << pass;
+    EXPECT_DOUBLE_EQ(figures["reasoning/stack_accuracy"].get<double>(), 0.5) << pass;
+    EXPECT_DOUBLE_EQ(figures["reasoning/think_words"].get<double>(), 10.0) << pass;
+  }
+  EXPECT_EQ(result.to_json()["reasoning"], result.reasoning);
+  options.k = 0;
+  EXPECT_TRUE(
+      evaluate(engine, *tiny.tokenizer, problems, builtin_template("plain"), correctness, nullptr, options)
+          .reasoning["sampled"]
+          .is_null());
 }
 
 TEST(Evaluation, RefusesBadArguments) {
