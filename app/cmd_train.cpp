@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <string>
 
 #include "app/chat_prompt_options.h"
 #include "app/command.h"
@@ -32,7 +33,8 @@ void print_memory_plan(const TrainerConfig& config) {
              config.gradient_checkpointing ? ", gradient checkpointing" : "",
              config.questions_per_step * config.num_generations, config.max_prompt_length,
              config.max_completion_length);
-  fmt::print("estimated memory (float32, on {}):\n{}", config.device, plan.to_text());
+  fmt::print("estimated memory (float32 weights{}, on {}):\n{}",
+             config.bf16_enabled() ? ", bf16 forwards" : "", config.device, plan.to_text());
 }
 
 void add_train_command(CLI::App& app, CommandContext& context) {
@@ -46,6 +48,10 @@ void add_train_command(CLI::App& app, CommandContext& context) {
   };
   auto flag = [&](const std::string& name, bool& value, const std::string& help) {
     return cmd->add_flag(name, value, help)->group(section);
+  };
+  // true | false | auto; given alone it means true (completed in the callback).
+  auto switch_option = [&](const std::string& name, std::string& value, const std::string& help) {
+    return option(name, value, help)->expected(0, 1)->type_name("[true|false|auto]")->capture_default_str();
   };
   section = "Model, data and prompts";
   option("--model", config.model, "Model directory (config.json, model.safetensors, tokenizer.model)")
@@ -148,6 +154,18 @@ void add_train_command(CLI::App& app, CommandContext& context) {
          "all-linear)")
       ->capture_default_str()
       ->delimiter(',');
+  switch_option(
+      "--bf16", config.bf16,
+      "bf16 mixed precision: bf16 forwards and KV cache, float32 weights, AdamW state, log-probs and "
+      "loss (auto = on with CUDA)");
+  switch_option(
+      "--recompute-old-logprobs", config.recompute_old_logprobs,
+      "With rollouts reused (mu > 1 or minibatches): old log-probs from the training forward, not the "
+      "rollout's (auto = with bf16)");
+  option("--rollout-is-cap", config.rollout_is_cap,
+         "Truncated importance sampling: policy-gradient terms times min(pi_train / pi_rollout, C) (0 = off; "
+         "verl uses 2)")
+      ->capture_default_str();
   flag("--dry-run", config.dry_run,
        "Print the estimated peak memory of weights, optimiser state, KV cache and activations, and stop");
   section = "Evaluation, logs and checkpoints";
@@ -180,6 +198,9 @@ void add_train_command(CLI::App& app, CommandContext& context) {
          "Seconds a rank waits for the others (rendezvous, collectives) before stopping with an error")
       ->capture_default_str();
   cmd->callback([&app, &context, resume]() {
+    for (std::string* given_alone : {&config.bf16, &config.recompute_old_logprobs}) {
+      if (given_alone->empty()) *given_alone = "true";
+    }
     // --resume alone (or `resume = true` in a config file): the newest checkpoint; not given: a new run.
     if (resume->count() == 0 || config.resume == "false") {
       config.resume.clear();

@@ -35,6 +35,7 @@
 #include "model/config.h"
 #include "model/device.h"
 #include "model/lora.h"
+#include "model/mixed_precision.h"
 #include "model/model_dir.h"
 #include "model/transformer.h"
 #include "rollout/engine.h"
@@ -60,6 +61,7 @@ struct Options {
       false;  // plain autograd instead: every [rows, V] log_softmax kept for the backward pass
   int64_t vocab_size = 8000;            // the benchmark model's vocabulary
   bool gradient_checkpointing = false;  // recompute each layer in the backward pass
+  bool bf16 = false;                    // bf16 mixed precision: rollout and update forwards (--bf16)
   int64_t lora_r = 0;                   // > 0: train LoRA adapters of this rank (alpha 2r) only
   std::vector<std::string> lora_target_modules = {"q_proj", "v_proj"};
   int64_t repeats = 2;
@@ -137,6 +139,8 @@ RolloutRun run_rollout(grpo::Transformer& model, const std::vector<std::vector<i
                        const Options& options, const torch::Device& device) {
   model->eval();
   grpo::RolloutEngine engine(model, nullptr);
+  const grpo::MixedPrecisionScope precision(device, options.bf16 ? torch::kBFloat16 : torch::kFloat32,
+                                            /*cache_weights=*/true);
   engine.generate(prompts, rollout_options(options, std::min<int64_t>(4, options.new_tokens)));
   grpo::bench::synchronize(device);
   const double start = grpo::bench::now_seconds();
@@ -237,12 +241,17 @@ UpdateRun run_updates(grpo::Transformer& model, const std::vector<grpo::Training
     int64_t tokens = 0;
     for (const auto& micro : micro_batches) {
       auto batch = grpo::make_micro_batch(sequences, micro, device);
-      auto hidden =
-          model->hidden_states(batch.input_ids, batch.positions, batch.attention_mask);  // [b, L, D]
-      auto logprobs = options.plain_logits ? plain_token_logprobs(*model, hidden, batch)
-                                           : grpo::token_logprobs(*model, hidden, batch.targets,
-                                                                  batch.completion_positions, 1.0, nullptr,
-                                                                  options.logits_chunk_tokens);  // [b, L]
+      torch::Tensor logprobs;  // [b, L]
+      {
+        const grpo::MixedPrecisionScope precision(device, options.bf16 ? torch::kBFloat16 : torch::kFloat32,
+                                                  /*cache_weights=*/false);
+        auto hidden =
+            model->hidden_states(batch.input_ids, batch.positions, batch.attention_mask);  // [b, L, D]
+        logprobs = options.plain_logits
+                       ? plain_token_logprobs(*model, hidden, batch)
+                       : grpo::token_logprobs(*model, hidden, batch.targets, batch.completion_positions, 1.0,
+                                              nullptr, options.logits_chunk_tokens);
+      }
       grpo::LossInputs inputs{logprobs, logprobs.detach(), {}, batch.advantages, batch.loss_mask};
       grpo::grpo_loss(inputs, settings, totals).loss.backward();
       tokens += batch.attention_mask.sum().item<int64_t>();
@@ -551,6 +560,7 @@ json report_json(const Measurements& m, const Figures& f, const Options& options
         {"micro_batch_tokens", options.micro_batch_tokens},
         {"logits_chunk_tokens", options.logits_chunk_tokens},
         {"plain_logits", options.plain_logits},
+        {"bf16", options.bf16},
         {"vocab_size", options.vocab_size},
         {"repeats", options.repeats}}},
       {"rollout_generated_tokens", m.rollout.generated_tokens},
@@ -685,6 +695,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_flag("--gradient-checkpointing", options.gradient_checkpointing,
                "Recompute each decoder layer in the update's backward pass");
+  app.add_flag("--bf16", options.bf16,
+               "bf16 mixed precision in the rollout and the update (float32 weights and AdamW; the Python "
+               "reference stays float32)");
   app.add_option("--lora-r", options.lora_r, "Train LoRA adapters of this rank (alpha 2r) only (0 = all)")
       ->capture_default_str();
   app.add_option("--lora-target-modules", options.lora_target_modules, "LoRA's projections (or all-linear)")

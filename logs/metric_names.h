@@ -33,6 +33,12 @@ inline constexpr const char* kTimeLogprobs = "time/logprobs";
 inline constexpr const char* kTimeUpdate = "time/update";
 inline constexpr const char* kTimeStep = "time/step";
 inline constexpr const char* kElapsed = "elapsed";
+// Rollout / training mismatch (bf16 rollouts, KV-cache numerics), over the step's masked tokens: the mean
+// |old log-prob of the training forward - the rollout's| and, with --rollout-is-cap, the mean truncated
+// importance weight and the share of tokens whose weight hit the cap (verl's TIS).
+inline constexpr const char* kRolloutLogprobAbsDiff = "rollout_mismatch/abs_logprob_diff_mean";
+inline constexpr const char* kRolloutIsWeight = "rollout_is/weight_mean";
+inline constexpr const char* kRolloutIsCapped = "rollout_is/capped_ratio";
 // Peak host resident memory of each phase of the step, MiB (Linux's VmHWM, reset at the phase's start).
 inline constexpr const char* kMemoryRollout = "memory/rollout_peak_mib";
 inline constexpr const char* kMemoryLogprobs = "memory/logprobs_peak_mib";

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "model/mixed_precision.h"
 #include "model/transformer.h"
 
 namespace grpo {
@@ -67,6 +68,8 @@ class LayerCheckpoint : public torch::autograd::Function<LayerCheckpoint> {
     ctx->saved_data["token_mask"] = token_mask;
     ctx->saved_data["has_token_mask"] = token_mask.defined();
     if (layer->is_training()) ctx->saved_data["rng"] = cpu_generator_state();
+    // The recomputation runs in the forward's precision (mixed_precision.h).
+    ctx->saved_data["compute_dtype"] = static_cast<int64_t>(mixed_precision_dtype(x.device()));
     // Autograd is off here (Function::apply): nothing of the layer is kept. The sparse block only counts
     // load and computes its balance loss in grad mode, so that part is asked for explicitly.
     auto block = layer->moe;
@@ -99,6 +102,8 @@ class LayerCheckpoint : public torch::autograd::Function<LayerCheckpoint> {
     torch::Tensor out, auxiliary;
     {
       torch::AutoGradMode grad_mode(true);
+      const MixedPrecisionScope precision(
+          x.device(), static_cast<torch::Dtype>(ctx->saved_data["compute_dtype"].toInt()), false);
       torch::Tensor rng_after;
       if (ctx->saved_data.count("rng") != 0) {
         rng_after = cpu_generator_state();

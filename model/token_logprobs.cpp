@@ -11,12 +11,14 @@
 #include <utility>
 #include <vector>
 
+#include "model/mixed_precision.h"
 #include "model/transformer.h"
 
 namespace grpo {
 namespace {
 
-// One chunk's logits in float32, divided by the temperature: hidden [n, D], weight [V, D] -> [n, V].
+// One chunk's logits in float32, divided by the temperature: hidden [n, D], weight [V, D] -> [n, V]. Under
+// mixed precision the product runs in bf16 and only its result is cast: log-softmax and entropy are float32.
 torch::Tensor scaled_logits(const torch::Tensor& hidden, const torch::Tensor& weight,
                             double inverse_temperature) {
   auto logits = torch::nn::functional::linear(hidden, weight).to(torch::kFloat32);  // [n, V]
@@ -62,6 +64,9 @@ class ChunkedTokenLogprobs : public torch::autograd::Function<ChunkedTokenLogpro
     ctx->save_for_backward({hidden, weight, targets, values.logsumexp});
     ctx->saved_data["inverse_temperature"] = inverse_temperature;
     ctx->saved_data["chunk_tokens"] = chunk_tokens;
+    // The backward pass rebuilds the logits in the forward's precision (mixed_precision.h), so that they
+    // match the saved log-sum-exp.
+    ctx->saved_data["compute_dtype"] = static_cast<int64_t>(mixed_precision_dtype(hidden.device()));
     ctx->mark_non_differentiable({values.entropy});
     return {values.logprobs, values.entropy};
   }
@@ -78,6 +83,8 @@ class ChunkedTokenLogprobs : public torch::autograd::Function<ChunkedTokenLogpro
     const torch::Tensor& grad_logprobs = grads[0];  // [N]
     const torch::autograd::variable_list none(5);
     if (!grad_logprobs.defined()) return none;
+    const MixedPrecisionScope precision(
+        hidden.device(), static_cast<torch::Dtype>(ctx->saved_data["compute_dtype"].toInt()), false);
 
     const bool float_weight = weight.scalar_type() == torch::kFloat32;
     auto grad_hidden = torch::empty_like(hidden);  // [N, D]

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "model/layer_checkpoint.h"
+#include "model/mixed_precision.h"
 #include "model/rope.h"
 
 namespace grpo {
@@ -129,8 +130,11 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   q = q.transpose(1, 2);                                                            // [B, H, T, hd]
   k = k.transpose(1, 2);                                                            // [B, Hkv, T, hd]
   auto v = v_proj(x).view({batch, steps, num_kv_heads, head_dim}).transpose(1, 2);  // [B, Hkv, T, hd]
-  q = apply_rotary(q, cos, sin);
-  k = apply_rotary(k, cos, sin);
+  // Under mixed precision the projections come out in bf16 and the rotation in float32: q and k go back to
+  // v's dtype, so that the cache, both attention products and the threads of split_attention_across_threads
+  // (which do not see autocast's thread-local state) all work in one dtype.
+  q = apply_rotary(q, cos, sin).to(v.scalar_type());
+  k = apply_rotary(k, cos, sin).to(v.scalar_type());
 
   if (cache != nullptr) {
     // Append this step's keys/values after the cached ones; attend over everything so far.
@@ -223,7 +227,8 @@ torch::Dtype TransformerImpl::dtype() const {
 
 KVCache TransformerImpl::make_cache(int64_t batch, int64_t capacity) const {
   KVCache cache;
-  auto options = torch::TensorOptions().dtype(dtype()).device(device());
+  // In the compute dtype: bf16 inside a MixedPrecisionScope (what the keys and values come out in).
+  auto options = torch::TensorOptions().dtype(active_compute_dtype(device(), dtype())).device(device());
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     cache.keys.push_back(
         torch::zeros({batch, config_.num_key_value_heads, capacity, config_.resolved_head_dim()}, options));

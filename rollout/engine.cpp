@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "model/mixed_precision.h"
 #include "rollout/stop_strings.h"
 #include "rollout/token_sampler.h"
 #include "tokenizer/tokenizer_config.h"
@@ -298,6 +299,14 @@ class Wave {
     const torch::Tensor& weight = model_->config().tie_word_embeddings ? model_->model->embed_tokens->weight
                                                                        : model_->lm_head->weight;  // [V, D]
     const int64_t rows = hidden.size(0), vocab = weight.size(0);
+    if (active_compute_dtype(device_, weight.scalar_type()) != weight.scalar_type()) {
+      // Inside a MixedPrecisionScope (model/mixed_precision.h; the KV cache is then bf16 too): autocast's
+      // product, as in prefill and training (out= variants bypass autocast).
+      logits_ = model_->logits_from_hidden(hidden.select(1, 0));  // [A, V] bf16
+      synchronize(device_);
+      result_.timings.decode += now_seconds() - phase_start;
+      return;
+    }
     if (!logits_buffer_.defined() || logits_buffer_.size(0) < rows) {
       logits_buffer_ = torch::empty({rows, vocab}, hidden.options());
     }

@@ -8,7 +8,7 @@
 #   4. scripts/reference/hf_check.py: logits of random Qwen2.5/Qwen3/Llama-3/Qwen2-MoE models against
 #      transformers on the GPU, a grpo checkpoint loaded by transformers and back, and the bfloat16 rollout
 #      benchmark on Qwen2.5-0.5B's shape against transformers' generate, with model FLOPs utilisation;
-#   5. bench_train on the GPU (the update benchmark; its plain-PyTorch reference where it runs).
+#   5. bench_train on the GPU, float32 and --bf16 (the update benchmark; its plain-PyTorch reference where it runs).
 # Everything lands in $OUT: device_check.json (a summary of every step), the logs and each step's JSON.
 # Usage, from the repository root: scripts/device_bundle.sh here, then on the device machine
 #   run(command="bash scripts/device_check.sh", carry=[".device"], timeout_s=560)
@@ -134,7 +134,9 @@ hf_check() {
 
 bench_train() {
   # The Python reference of bench_train runs on the CPU: skipped here (transformers is hf_check's reference).
-  "$BUILD/benchmarks/bench_train" --device cuda --json "$OUT/bench_train_cuda.json" --python ''
+  "$BUILD/benchmarks/bench_train" --device cuda --json "$OUT/bench_train_cuda.json" --python '' || return 1
+  # The same job with --bf16 (autocast bf16 forwards, bf16 KV cache, float32 weights and AdamW): the ratio.
+  "$BUILD/benchmarks/bench_train" --device cuda --bf16 --json "$OUT/bench_train_cuda_bf16.json" --python ''
 }
 
 # The steps are functions run by `timeout` in a child bash: it needs them and their variables exported.
@@ -146,7 +148,7 @@ if step configure 90 configure; then
   if step build 300 build; then
     step tests 90 tests
     step hf_check 150 hf_check
-    step bench_train 60 bench_train
+    step bench_train 90 bench_train
   fi
 fi
 
@@ -154,7 +156,7 @@ fi
 import json, os, sys
 out = sys.argv[1]
 summary = {"steps": [json.loads(line) for line in open(os.path.join(out, "steps.jsonl"))]}
-for name in ("hf_check.json", "bench_train_cuda.json"):
+for name in ("hf_check.json", "bench_train_cuda.json", "bench_train_cuda_bf16.json"):
     path = os.path.join(out, name)
     if os.path.exists(path):
         try:

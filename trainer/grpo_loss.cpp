@@ -20,6 +20,11 @@ ImportanceLevel parse_importance_level(const std::string& name) {
   fail("importance_sampling_level '{}' is not known: use token or sequence", name);
 }
 
+torch::Tensor truncated_importance_weights(const torch::Tensor& train_logprobs,
+                                           const torch::Tensor& rollout_logprobs, double cap) {
+  return torch::exp(train_logprobs.detach() - rollout_logprobs.detach()).clamp_max(cap);  // [B, T]
+}
+
 LossOutput grpo_loss(const LossInputs& in, const LossSettings& settings, const MinibatchTotals& totals) {
   const auto& mask = in.mask;                               // [B, T]
   auto log_ratio = in.logprobs - in.old_logprobs.detach();  // [B, T]
@@ -32,6 +37,7 @@ LossOutput grpo_loss(const LossInputs& in, const LossSettings& settings, const M
   auto clipped = torch::clamp(ratio, 1.0 - settings.epsilon, 1.0 + settings.epsilon_high);  // [B, T]
   auto advantages = in.advantages.unsqueeze(1);                                             // [B, 1]
   auto per_token = -torch::min(ratio * advantages, clipped * advantages);                   // [B, T]
+  if (in.is_weights.defined()) per_token = per_token * in.is_weights.detach();
 
   LossOutput out;
   if (settings.beta != 0.0) {

@@ -5,6 +5,8 @@
 //              s_i = exp(mean_t(logp - old_logp))  per sequence (sequence level, GSPO)
 //   per token  L = -min(rho A, clip(rho, 1 - epsilon, 1 + epsilon_high) A) + beta * KL
 //   KL (k3)    exp(ref_logp - logp) - (ref_logp - logp) - 1      (only when beta > 0)
+//   TIS        the policy-gradient term times w = min(exp(old_logp_train - logp_rollout), C), no gradient
+//              (verl's truncated importance sampling: corrects for a rollout engine whose numerics differ)
 //
 // Aggregation (`loss_type`), m = completion mask, over the whole minibatch even when it is split into
 // micro-batches:
@@ -47,6 +49,7 @@ struct LossInputs {
   torch::Tensor ref_logprobs;  // [B, T] reference model; undefined when beta = 0
   torch::Tensor advantages;    // [B]
   torch::Tensor mask;          // [B, T] 1 on completion tokens that count, 0 elsewhere (float)
+  torch::Tensor is_weights;    // [B, T] truncated importance weights (no gradient); undefined = 1
 };
 
 struct LossOutput {
@@ -59,5 +62,10 @@ struct LossOutput {
 };
 
 LossOutput grpo_loss(const LossInputs& inputs, const LossSettings& settings, const MinibatchTotals& totals);
+
+// Truncated importance sampling weights: min(exp(train_logprobs - rollout_logprobs), cap), detached.
+// train_logprobs, rollout_logprobs [B, T] -> [B, T].
+torch::Tensor truncated_importance_weights(const torch::Tensor& train_logprobs,
+                                           const torch::Tensor& rollout_logprobs, double cap);
 
 }  // namespace grpo

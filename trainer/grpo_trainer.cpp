@@ -43,10 +43,11 @@ RewardRoles reward_roles_of(const RewardSet& rewards, const std::string& accurac
 
 // The sequences to learn from: each completion after its prompt, with its advantage (the step's advantages
 // from `first_advantage` on: this rank's share) and the rollout's log-probs (the sampling policy's, same
-// definition as the trainer's).
+// definition as the trainer's) as the old ones and, when `compare_rollout` (the update's old log-probs come
+// from the training forward), also as rollout_logprobs for the mismatch metrics and TIS.
 std::vector<TrainingSequence> training_sequences(const std::vector<RolloutGroup>& groups,
                                                  const Advantages& advantages, size_t first_advantage,
-                                                 bool mask_truncated) {
+                                                 bool mask_truncated, bool compare_rollout) {
   std::vector<TrainingSequence> sequences;
   for (const auto& group : groups) {
     for (const auto& completion : group.completions) {
@@ -56,6 +57,7 @@ std::vector<TrainingSequence> training_sequences(const std::vector<RolloutGroup>
       sequence.advantage = advantages.values[first_advantage + sequences.size()];
       sequence.loss_masked = mask_truncated && completion.finish_reason == FinishReason::kLength;
       sequence.old_logprobs = completion.logprobs;
+      if (compare_rollout) sequence.rollout_logprobs = completion.logprobs;
       sequences.push_back(std::move(sequence));
     }
   }
@@ -104,6 +106,7 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
         config_.model);
   }
   policy_->set_gradient_checkpointing(config_.gradient_checkpointing);
+  if (config_.bf16_enabled()) compute_dtype_ = torch::kBFloat16;
   if (config_.lora_r > 0) {
     const int64_t adapted = add_lora_adapters(*policy_, lora_settings_of(config_), config_.seed);
     fmt::print(stderr, "grpo: LoRA r={} alpha={} on {} projections ({}): {} trainable parameters\n",
@@ -144,6 +147,17 @@ GrpoTrainer::GrpoTrainer(TrainerConfig config, std::string resolved_config_toml)
   fmt::print(stderr, "grpo: model {} ({:.2f}M parameters) on {}; rewards: {}; run directory {}\n",
              config_.model, static_cast<double>(policy_->config().parameter_count()) / 1e6, device_.str(),
              fmt::join(rewards_.names(), ", "), config_.output_dir);
+  if (compute_dtype_ != torch::kFloat32) {
+    fmt::print(stderr,
+               "grpo: bf16 mixed precision (float32 weights and AdamW state; bf16 forwards and KV cache); "
+               "old log-probs {}{}\n",
+               !config_.reuses_rollouts()                 ? "from the update's own forward"
+               : config_.recompute_old_logprobs_enabled() ? "recomputed by the training forward"
+                                                          : "from the rollout",
+               config_.rollout_is_cap > 0
+                   ? fmt::format("; truncated importance sampling, cap {}", config_.rollout_is_cap)
+                   : "");
+  }
   if (collectives_->is_distributed()) {
     fmt::print(stderr, "grpo: data parallel over {} ranks ({}): {} questions per step in all\n",
                collectives_->world_size(), config_.dist_backend, config_.questions_per_step);
@@ -250,19 +264,29 @@ json GrpoTrainer::train_step() {
       compute_advantages(totals, config_.num_generations, parse_advantage_scaling(config_.scale_rewards));
 
   // 3. Sequences to learn from, with the sampling policy's log-probs and the reference model's when beta > 0.
+  // Reusing rollouts (mu > 1 or several minibatches) with --recompute-old-logprobs: the old log-probs come
+  // from the training forward (its precision), the rollout's are kept to compare. Without reuse the update's
+  // own forward gives them.
+  const bool reuse_rollouts = config_.reuses_rollouts();
+  const bool recompute_old = reuse_rollouts && config_.recompute_old_logprobs_enabled();
   std::vector<TrainingSequence> sequences =
-      training_sequences(groups, advantages, first_of_mine, config_.mask_truncated_completions);
-  if (config_.beta > 0) {
+      training_sequences(groups, advantages, first_of_mine, config_.mask_truncated_completions,
+                         !reuse_rollouts || recompute_old);
+  if (config_.beta > 0 || recompute_old) {
     const double t0 = now_seconds();
     reset_resident_peak();
-    compute_reference_logprobs(sequences);
+    if (recompute_old) {
+      compute_completion_logprobs(*policy_, sequences, config_.micro_batch_tokens, config_.temperature,
+                                  &TrainingSequence::old_logprobs, config_.logits_chunk_tokens,
+                                  compute_dtype_);
+    }
+    if (config_.beta > 0) compute_reference_logprobs(sequences);
     peaks.logprobs = resident_peak_mib();
     seconds.logprobs += now_seconds() - t0;
   }
   if (stop_agreed()) return abandon("stop requested");
 
   // 4. mu passes of minibatch updates with the clipped objective; gradient clipping; AdamW and the schedule.
-  const bool reuse_rollouts = config_.num_iterations > 1 || config_.num_minibatches > 1;
   const double update_start = now_seconds();
   reset_resident_peak();
   json update = update_policy(sequences, reuse_rollouts);
@@ -316,11 +340,11 @@ void GrpoTrainer::compute_reference_logprobs(std::vector<TrainingSequence>& sequ
   if (!reference_) {  // LoRA: the base model is the policy without its adapters
     LoraDisabledScope base_model(*policy_);
     compute_completion_logprobs(*policy_, sequences, config_.micro_batch_tokens, config_.temperature,
-                                &TrainingSequence::ref_logprobs, config_.logits_chunk_tokens);
+                                &TrainingSequence::ref_logprobs, config_.logits_chunk_tokens, compute_dtype_);
     return;
   }
   compute_completion_logprobs(*reference_, sequences, config_.micro_batch_tokens, config_.temperature,
-                              &TrainingSequence::ref_logprobs, config_.logits_chunk_tokens);
+                              &TrainingSequence::ref_logprobs, config_.logits_chunk_tokens, compute_dtype_);
 }
 
 json GrpoTrainer::update_policy(std::vector<TrainingSequence>& sequences, bool use_rollout_logprobs) {
@@ -338,6 +362,8 @@ json GrpoTrainer::update_policy(std::vector<TrainingSequence>& sequences, bool u
   settings.collectives = collectives_.get();
   settings.routing_replay = config_.use_routing_replay;
   settings.bias_update_speed = config_.moe_bias_update_speed;
+  settings.compute_dtype = compute_dtype_;
+  settings.rollout_is_cap = config_.rollout_is_cap;
   auto update = grpo::update_policy(*policy_, *optimizer_, sequences, settings, step_, use_rollout_logprobs);
   json metrics = update.to_json();
   metrics[metric::kLearningRate] = lr;

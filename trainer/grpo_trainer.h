@@ -94,6 +94,8 @@ class GrpoTrainer {
 
   TrainerConfig config_;
   torch::Device device_;
+  torch::Dtype compute_dtype_ =
+      torch::kFloat32;  // kBFloat16 with --bf16: every forward (a MixedPrecisionScope)
   std::unique_ptr<distributed::Collectives> collectives_;  // one process unless torchrun's environment says
   std::unique_ptr<Tokenizer> tokenizer_;
   Transformer policy_{nullptr};

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "distributed/collectives.h"
+#include "model/mixed_precision.h"
 
 #include "logs/metric_names.h"
 #include "rewards/reward_registry.h"
@@ -38,6 +39,7 @@ void GrpoTrainer::evaluate_and_log() {
   options.should_stop = [&] { return abandoned = stop_agreed(); };
   EvalResult result;
   try {
+    const MixedPrecisionScope precision(device_, compute_dtype_, /*cache_weights=*/true);
     result = evaluate(*engine_, *tokenizer_, data_.eval, template_, correctness, &format, options);
   } catch (const Error& e) {
     if (!abandoned && !stop_requested()) throw;

@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "distributed/collectives.h"
+#include "model/mixed_precision.h"
 #include "trainer/grpo_trainer.h"
 #include "trainer/prompt_encoding.h"
 #include "trainer/rollout_group_exchange.h"
@@ -59,6 +60,8 @@ std::vector<RolloutGroup> GrpoTrainer::sample_groups(std::vector<Example> questi
   if (prompts.empty()) return groups;
   GenerationOptions options = generation_options_of(config_, seed);
   options.first_prompt_index = first_question_index;  // seeds follow the question's place in the batch
+  // --bf16: bf16 forwards and KV cache; the weights cast once for the whole generation.
+  const MixedPrecisionScope precision(device_, compute_dtype_, /*cache_weights=*/true);
   auto result = engine_->generate(prompts, options);
   for (auto& completion : result.completions) {
     groups[completion.prompt_index].completions.push_back(std::move(completion));

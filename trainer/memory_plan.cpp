@@ -145,9 +145,19 @@ MemoryPlan plan_training_memory(const ModelConfig& model, const TrainerConfig& s
     rows = std::min(rows, settings.rollout_memory.max_decode_rows);
   const double kv_per_token = 2.0 * static_cast<double>(model.num_hidden_layers * model.num_key_value_heads *
                                                         model.resolved_head_dim());
-  plan.rollout.push_back({"KV cache", kFloat * kv_per_token * static_cast<double>(rows * context),
-                          fmt::format("{} rows x {} tokens (prompt bound {} + {})", rows, context, prompt,
-                                      settings.max_completion_length)});
+  // --bf16: the KV cache in bf16, and autocast's bf16 copies of the weights alive in the rollout (cached for
+  // the whole generation) and in the update (saved for the backward pass); activations stay a float32 bound.
+  const bool bf16 = settings.bf16_enabled();
+  const double kv_bytes = bf16 ? 2.0 : kFloat;
+  plan.rollout.push_back({"KV cache", kv_bytes * kv_per_token * static_cast<double>(rows * context),
+                          fmt::format("{} rows x {} tokens (prompt bound {} + {}){}", rows, context, prompt,
+                                      settings.max_completion_length, bf16 ? ", bf16" : "")});
+  if (bf16) {
+    const MemoryPlan::Item copies{"bf16 copies of the weights (autocast)",
+                                  2.0 * static_cast<double>(parameters), "2 bytes per parameter"};
+    plan.rollout.push_back(copies);
+    plan.update.push_back(copies);
+  }
   plan.rollout.push_back({"decode logits and sampling",
                           4 * kFloat * static_cast<double>(rows * model.vocab_size),
                           fmt::format("~4 x [{}, {}]", rows, model.vocab_size)});

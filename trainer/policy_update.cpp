@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "distributed/collectives.h"
 #include "logs/metric_names.h"
+#include "model/mixed_precision.h"
 #include "trainer/moe_routing.h"
 
 namespace grpo {
@@ -22,6 +23,8 @@ struct UpdateSums {
   double masked_tokens = 0, kl = 0, clip_low = 0, clip_high = 0, entropy = 0, entropy_tokens = 0;
   double grad_norm = 0, loss = 0, aux_loss = 0;
   int64_t optimizer_steps = 0, tokens_trained = 0;
+  // Rollout / training mismatch over the first pass (mismatch_tokens = 0: not measured).
+  double mismatch_tokens = 0, abs_logprob_diff = 0, is_weight = 0, is_capped = 0;
 };
 
 // The totals the loss normalises by: the whole minibatch's, whatever its micro-batch split.
@@ -68,7 +71,11 @@ void sum_metrics(UpdateSums& sums, distributed::Collectives* collectives) {
                              sums.entropy,
                              sums.entropy_tokens,
                              static_cast<double>(sums.tokens_trained),
-                             sums.aux_loss};
+                             sums.aux_loss,
+                             sums.mismatch_tokens,
+                             sums.abs_logprob_diff,
+                             sums.is_weight,
+                             sums.is_capped};
   collectives->all_reduce_sum(values);
   sums.masked_tokens = values[0];
   sums.kl = values[1];
@@ -78,6 +85,22 @@ void sum_metrics(UpdateSums& sums, distributed::Collectives* collectives) {
   sums.entropy_tokens = values[5];
   sums.tokens_trained = static_cast<int64_t>(values[6]);
   sums.aux_loss = values[7];
+  sums.mismatch_tokens = values[8];
+  sums.abs_logprob_diff = values[9];
+  sums.is_weight = values[10];
+  sums.is_capped = values[11];
+}
+
+// The training forward's old log-probs against the rollout's: sums over the micro-batch's masked tokens.
+// train_old, rollout, mask [b, L]; weights [b, L] or undefined (TIS off).
+void add_mismatch(const torch::Tensor& train_old, const torch::Tensor& rollout, const torch::Tensor& mask,
+                  const torch::Tensor& weights, double cap, UpdateSums& sums) {
+  torch::NoGradGuard no_grad;
+  sums.mismatch_tokens += mask.sum().item<double>();
+  sums.abs_logprob_diff += ((train_old - rollout).abs() * mask).sum().item<double>();
+  if (!weights.defined()) return;
+  sums.is_weight += (weights * mask).sum().item<double>();
+  sums.is_capped += ((weights >= cap).to(mask.scalar_type()) * mask).sum().item<double>();
 }
 
 // The expert load each rank observed since the last bias update, summed over the ranks.
@@ -96,14 +119,18 @@ void sum_expert_load(TransformerImpl& policy, distributed::Collectives* collecti
 double micro_batch_step(TransformerImpl& policy, const std::vector<TrainingSequence>& sequences,
                         const std::vector<size_t>& rows, const PolicyUpdateSettings& settings,
                         const MinibatchTotals& totals, int64_t step, bool use_rollout_logprobs,
-                        UpdateSums& sums, double& max_abs_log_ratio) {
+                        bool measure_mismatch, UpdateSums& sums, double& max_abs_log_ratio) {
   MicroBatch batch = make_micro_batch(sequences, rows, policy.device());
-  policy.set_routing_reference(routing_of(sequences, batch), settings.routing_replay);
-  auto hidden = policy.hidden_states(batch.input_ids, batch.positions, batch.attention_mask);  // [b, L, D]
-  policy.set_routing_reference({}, false);
-  torch::Tensor entropy;  // [b, L]
-  auto logprobs = token_logprobs(policy, hidden, batch.targets, batch.completion_positions,
-                                 settings.temperature, &entropy, settings.logits_chunk_tokens);  // [b, L]
+  torch::Tensor entropy;   // [b, L]
+  torch::Tensor logprobs;  // [b, L] float32 whatever the compute dtype
+  {
+    const MixedPrecisionScope precision(policy.device(), settings.compute_dtype, /*cache_weights=*/false);
+    policy.set_routing_reference(routing_of(sequences, batch), settings.routing_replay);
+    auto hidden = policy.hidden_states(batch.input_ids, batch.positions, batch.attention_mask);  // [b, L, D]
+    policy.set_routing_reference({}, false);
+    logprobs = token_logprobs(policy, hidden, batch.targets, batch.completion_positions, settings.temperature,
+                              &entropy, settings.logits_chunk_tokens);
+  }
   LossInputs inputs;
   inputs.logprobs = logprobs;
   inputs.old_logprobs = use_rollout_logprobs
@@ -114,6 +141,26 @@ double micro_batch_step(TransformerImpl& policy, const std::vector<TrainingSeque
   }
   inputs.advantages = batch.advantages;
   inputs.mask = batch.loss_mask;
+  bool has_rollout_logprobs = true;
+  for (size_t row : rows) {
+    const auto& sequence = sequences[row];
+    if (sequence.rollout_logprobs.size() != sequence.completion_ids.size()) has_rollout_logprobs = false;
+  }
+  if (settings.rollout_is_cap > 0 || (measure_mismatch && has_rollout_logprobs)) {
+    if (!has_rollout_logprobs) {
+      fail("step {}: truncated importance sampling needs the rollout's log-probs of every sequence",
+           step + 1);
+    }
+    auto rollout =
+        scatter_completion_values(sequences, batch, &TrainingSequence::rollout_logprobs);  // [b, L]
+    if (settings.rollout_is_cap > 0) {
+      inputs.is_weights = truncated_importance_weights(inputs.old_logprobs, rollout, settings.rollout_is_cap);
+    }
+    if (measure_mismatch) {
+      add_mismatch(inputs.old_logprobs.detach(), rollout, batch.loss_mask, inputs.is_weights,
+                   settings.rollout_is_cap, sums);
+    }
+  }
   LossOutput out = grpo_loss(inputs, settings.loss, totals);
   max_abs_log_ratio =
       std::max(max_abs_log_ratio,
@@ -171,6 +218,13 @@ PolicyUpdateMetrics metrics_from(const UpdateSums& sums) {
   metrics.grad_norm = sums.grad_norm / steps;
   metrics.optimizer_steps = sums.optimizer_steps;
   metrics.tokens_trained = sums.tokens_trained;
+  if (sums.mismatch_tokens > 0) {
+    metrics.rollout_logprob_abs_diff = sums.abs_logprob_diff / sums.mismatch_tokens;
+    if (sums.is_weight > 0) {
+      metrics.rollout_is_weight = sums.is_weight / sums.mismatch_tokens;
+      metrics.rollout_is_capped = sums.is_capped / sums.mismatch_tokens;
+    }
+  }
   return metrics;
 }
 
@@ -246,6 +300,9 @@ nlohmann::json PolicyUpdateMetrics::to_json() const {
                         {metric::kGradNorm, grad_norm},
                         {metric::kTokensTrained, tokens_trained}};
   if (moe.is_object()) out.update(moe);
+  if (rollout_logprob_abs_diff >= 0) out[metric::kRolloutLogprobAbsDiff] = rollout_logprob_abs_diff;
+  if (rollout_is_weight >= 0) out[metric::kRolloutIsWeight] = rollout_is_weight;
+  if (rollout_is_capped >= 0) out[metric::kRolloutIsCapped] = rollout_is_capped;
   return out;
 }
 
@@ -266,7 +323,7 @@ PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimiz
       double minibatch_loss = 0, max_abs_log_ratio = 0;
       for (const auto& rows : minibatches[m].micro_batches) {
         minibatch_loss += micro_batch_step(policy, sequences, rows, settings, totals, step,
-                                           use_rollout_logprobs, sums, max_abs_log_ratio);
+                                           use_rollout_logprobs, pass == 0, sums, max_abs_log_ratio);
       }
       if (settings.collectives != nullptr) {
         sum_gradients(policy, settings.collectives);
@@ -300,8 +357,10 @@ PolicyUpdateMetrics update_policy(TransformerImpl& policy, torch::optim::Optimiz
 
 void compute_completion_logprobs(TransformerImpl& model, std::vector<TrainingSequence>& sequences,
                                  int64_t micro_batch_tokens, double temperature,
-                                 std::vector<float> TrainingSequence::*field, int64_t logits_chunk_tokens) {
+                                 std::vector<float> TrainingSequence::*field, int64_t logits_chunk_tokens,
+                                 torch::Dtype compute_dtype) {
   c10::InferenceMode inference;
+  const MixedPrecisionScope precision(model.device(), compute_dtype, /*cache_weights=*/true);
   std::vector<size_t> rows(sequences.size());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
   for (const auto& micro_rows : split_by_token_budget(sequences, rows, micro_batch_tokens)) {

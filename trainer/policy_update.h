@@ -40,6 +40,11 @@ struct PolicyUpdateSettings {
   int64_t logits_chunk_tokens =
       1024;                   // rows of [rows, V] logits alive at once, forward and backward (0 = all)
   uint64_t shuffle_seed = 1;  // the minibatch order of each pass comes from (shuffle_seed, step, pass)
+  // Mixed precision: every forward runs in a MixedPrecisionScope of this dtype (kFloat32 = none); the
+  // log-probs, the loss and the gradients' reductions stay float32, and so do the parameters and AdamW.
+  torch::Dtype compute_dtype = torch::kFloat32;
+  // Truncated importance sampling (grpo_loss.h): cap C, 0 = off. Needs each sequence's rollout_logprobs.
+  double rollout_is_cap = 0.0;
   // Data parallelism (null: one process): each rank updates on its own sequences; the minibatch totals the
   // loss normalises by, the gradients (before clipping, so the norm is global) and the metrics are summed
   // over the ranks, so every rank takes the same optimiser step as one process holding all the sequences.
@@ -59,8 +64,14 @@ struct PolicyUpdateMetrics {
   double clip_high = 0;  // share of masked tokens clipped above (A > 0)
   double grad_norm = 0;  // mean over the optimiser steps, before clipping
   int64_t optimizer_steps = 0;
-  int64_t tokens_trained = 0;      // real (unpadded) tokens through forward and backward
-  nlohmann::json moe;              // the routing metrics of an MoE policy (trainer/moe_routing.h), else {}
+  int64_t tokens_trained = 0;  // real (unpadded) tokens through forward and backward
+  nlohmann::json moe;          // the routing metrics of an MoE policy (trainer/moe_routing.h), else {}
+  // Rollout / training mismatch, over the first pass's masked tokens, when the sequences carry
+  // rollout_logprobs (else not measured, -1): mean |old_logp_train - logp_rollout|; with TIS on, the mean
+  // weight and the share of tokens at the cap.
+  double rollout_logprob_abs_diff = -1;
+  double rollout_is_weight = -1;
+  double rollout_is_capped = -1;
   nlohmann::json to_json() const;  // metrics.jsonl keys
 };
 
@@ -76,8 +87,9 @@ struct MinibatchReport {
 using MinibatchObserver = std::function<void(const MinibatchReport&)>;
 
 // Runs the update on `sequences` (advantages set; old_logprobs when use_rollout_logprobs; ref_logprobs when
-// loss.beta > 0). With use_rollout_logprobs false (mu = 1 and one minibatch: the sampling policy is the
-// current one) the old log-probs are the current ones, detached: ratio 1, gradient intact. `step` only names
+// loss.beta > 0; rollout_logprobs, when present, are compared with the training forward's old log-probs).
+// With use_rollout_logprobs false (mu = 1 and one minibatch: the sampling policy is the current one) the old
+// log-probs are the current ones, detached: ratio 1, gradient intact. `step` only names
 // the step in errors (a non-finite loss or gradient stops the run). Leaves the policy in eval mode with no
 // gradients.
 // An MoE policy: with use_rollout_logprobs (the weights change during the update), a forward (no backward)
@@ -99,10 +111,11 @@ std::vector<size_t> minibatch_order(size_t count, uint64_t seed, int64_t step, i
 
 // Log-probs of every sequence's completion tokens under `model` at `temperature` (no gradient), computed in
 // micro-batches of `micro_batch_tokens` (logits `logits_chunk_tokens` rows at a time) and stored into each
-// sequence's `field` (e.g. &TrainingSequence::ref_logprobs).
+// sequence's `field` (e.g. &TrainingSequence::ref_logprobs); the forwards in compute_dtype (mixed precision).
 void compute_completion_logprobs(TransformerImpl& model, std::vector<TrainingSequence>& sequences,
                                  int64_t micro_batch_tokens, double temperature,
                                  std::vector<float> TrainingSequence::*field,
-                                 int64_t logits_chunk_tokens = 1024);
+                                 int64_t logits_chunk_tokens = 1024,
+                                 torch::Dtype compute_dtype = torch::kFloat32);
 
 }  // namespace grpo

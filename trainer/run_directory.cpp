@@ -29,6 +29,8 @@ const std::set<std::string> kResumableChanges = {
     // memory bounds: they change how the work is batched, not what is computed
     "train.max_decode_rows", "train.max_prefill_tokens", "train.max_tokens_per_forward",
     "train.micro_batch_tokens", "train.logits_chunk_tokens", "train.gradient_checkpointing", "train.dry_run",
+    // precision: as a change of device (whose "auto" it follows), the same training in other numerics
+    "train.bf16",
     // grpo sft: the same kinds of options
     "sft.resume", "sft.override", "sft.overwrite", "sft.output_dir", "sft.o", "sft.save_steps",
     "sft.save_total_limit", "sft.eval_steps", "sft.logging_steps"};

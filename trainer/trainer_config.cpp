@@ -1,12 +1,33 @@
 #include "trainer/trainer_config.h"
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "model/lora.h"
 #include "trainer/advantages.h"
 #include "trainer/grpo_loss.h"
 #include "trainer/lr_schedule.h"
 
 namespace grpo {
+
+namespace {
+
+// "true" | "false" | "auto" -> true, false, or `automatic`.
+bool switch_value(const std::string& option, const std::string& value, bool automatic) {
+  if (value == "true") return true;
+  if (value == "false") return false;
+  if (value == "auto") return automatic;
+  fail("{} '{}' is not known: use true, false or auto", option, value);
+}
+
+}  // namespace
+
+bool TrainerConfig::bf16_enabled() const {
+  return switch_value("bf16", bf16, starts_with(device, "cuda"));
+}
+
+bool TrainerConfig::recompute_old_logprobs_enabled() const {
+  return switch_value("recompute_old_logprobs", recompute_old_logprobs, bf16_enabled());
+}
 
 void TrainerConfig::validate() const {
   if (model.empty()) fail("--model is required: a model directory (make one with `grpo init DIR`)");
@@ -76,6 +97,22 @@ void TrainerConfig::validate() const {
     fail(
         "--ref-model-sync-steps needs full fine-tuning: with --lora-r the reference is the base model with "
         "the adapters off, which a reset cannot move");
+  }
+  bf16_enabled();
+  recompute_old_logprobs_enabled();
+  if (rollout_is_cap < 0) fail("rollout_is_cap must be >= 0 (0 = off), got {}", rollout_is_cap);
+  if (rollout_is_cap > 0 && rollout_is_cap < 1) {
+    fail(
+        "rollout_is_cap {} is below 1: it would shrink every token's weight, matched or not; verl uses 2 "
+        "(0 = off)",
+        rollout_is_cap);
+  }
+  if (rollout_is_cap > 0 && reuses_rollouts() && !recompute_old_logprobs_enabled()) {
+    fail(
+        "--rollout-is-cap needs the training forward's old log-probs to compare with the rollout's: with "
+        "--num-iterations {} / --num-minibatches {} leave --recompute-old-logprobs on (true or auto with "
+        "bf16)",
+        num_iterations, num_minibatches);
   }
   parse_advantage_scaling(scale_rewards);
   parse_loss_type(loss_type);

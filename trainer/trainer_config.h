@@ -84,6 +84,14 @@ struct TrainerConfig {
   double lora_dropout = 0.0;
   std::vector<std::string> lora_target_modules = {"q_proj", "v_proj"};  // or all-linear
   bool dry_run = false;  // print the estimated peak memory and stop before loading anything
+  // Mixed precision (model/mixed_precision.h): true | false | auto (= on with CUDA, off on the CPU).
+  std::string bf16 = "auto";
+  // The old log-probs of the ratio from the training forward instead of the rollout's, when rollouts are
+  // reused (mu > 1 or several minibatches; otherwise the update's own forward gives them): true | false |
+  // auto (= on with bf16, whose rollouts and training forwards differ in numerics).
+  std::string recompute_old_logprobs = "auto";
+  double rollout_is_cap =
+      0.0;  // truncated importance sampling (verl): min(pi_train / pi_rollout, C); 0 = off
 
   // ---- evaluation, logging, checkpoints
   int64_t eval_steps = 0;         // evaluate every N steps (0 = only at the start and the end)
@@ -107,6 +115,12 @@ struct TrainerConfig {
 
   // Throws grpo::Error naming the option and value when a setting or combination is invalid.
   void validate() const;
+  // bf16 and recompute_old_logprobs resolved ("auto" decided by the device and by bf16).
+  bool bf16_enabled() const;
+  bool recompute_old_logprobs_enabled() const;
+  // Whether the update reuses each step's rollouts (mu > 1 or several minibatches): then the old log-probs
+  // must be stored (the rollout's or recomputed) rather than the update's own forward.
+  bool reuses_rollouts() const { return num_iterations > 1 || num_minibatches > 1; }
 };
 
 }  // namespace grpo

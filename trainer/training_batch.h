@@ -16,11 +16,12 @@ struct TrainingSequence {
   std::vector<int64_t> prompt_ids;
   std::vector<int64_t> completion_ids;
   double advantage = 0.0;
-  bool loss_masked = false;         // contributes no loss (a truncated completion with masking on)
-  std::vector<float> old_logprobs;  // [C] the sampling policy's, when computed
-  std::vector<float> ref_logprobs;  // [C] the reference model's, when beta > 0
-  torch::Tensor routed_experts;     // [S, n - 1, k] int64: the old policy's experts per input token, when
-                                    //   recorded (MoE, trainer/moe_routing.h)
+  bool loss_masked = false;             // contributes no loss (a truncated completion with masking on)
+  std::vector<float> old_logprobs;      // [C] the old policy's for the ratio: the rollout's, or recomputed
+  std::vector<float> rollout_logprobs;  // [C] the sampler's (truncated importance sampling compares them)
+  std::vector<float> ref_logprobs;      // [C] the reference model's, when beta > 0
+  torch::Tensor routed_experts;         // [S, n - 1, k] int64: the old policy's experts per input token, when
+                                        //   recorded (MoE, trainer/moe_routing.h)
 };
 
 struct MicroBatch {

@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "model/mixed_precision.h"
 #include "model/transformer.h"
 #include "rollout/engine.h"
 
@@ -96,6 +98,57 @@ TEST_P(CudaModel, BFloat16LogitsStayCloseToFloat32) {
   const double agreement =
       actual.argmax(-1).eq(expected.argmax(-1)).to(torch::kFloat64).mean().item<double>();
   EXPECT_GE(agreement, 0.9);
+}
+
+// --bf16 on this device: float32 weights, autocast's bf16 products (model/mixed_precision.h), bf16 rollouts
+// with a bf16 KV cache, float32 log-probs and gradients.
+TEST_P(CudaModel, MixedPrecisionForwardRolloutAndGradientsRun) {
+  SKIP_WITHOUT_CUDA();
+  auto cpu = random_model(config_of(GetParam()));
+  auto gpu = copy_to(cpu, device_under_test(), torch::kFloat32);
+  auto expected = logits_of(cpu, tokens());
+  torch::Tensor actual;
+  {
+    const MixedPrecisionScope precision(device_under_test(), torch::kBFloat16, false);
+    actual = logits_of(gpu, tokens().to(device_under_test()));
+  }
+  const double scale = expected.abs().max().item<double>();
+  EXPECT_LT((actual - expected).abs().max().item<double>(), 0.05 * scale);
+  EXPECT_GT((actual - expected).abs().max().item<double>(), 1e-6 * scale) << "autocast was not in force";
+
+  RolloutEngine engine(gpu, nullptr);
+  GenerationOptions options;
+  options.max_new_tokens = 12;
+  options.num_samples = 2;
+  GenerationResult result;
+  {
+    const MixedPrecisionScope precision(device_under_test(), torch::kBFloat16, true);
+    result = engine.generate({{1, 5, 9}, {1, 7, 3, 8}}, options);
+  }
+  ASSERT_EQ(result.completions.size(), 4u);
+  for (const auto& completion : result.completions) {
+    ASSERT_EQ(completion.logprobs.size(), completion.token_ids.size());
+    for (float logprob : completion.logprobs) EXPECT_TRUE(std::isfinite(logprob) && logprob <= 0);
+  }
+
+  gpu->train();
+  auto ids = tokens().to(device_under_test());
+  auto positions =
+      torch::arange(ids.size(1), torch::kLong).unsqueeze(0).expand_as(ids).contiguous().to(ids.device());
+  torch::Tensor logprobs;
+  {
+    const MixedPrecisionScope precision(device_under_test(), torch::kBFloat16, false);
+    auto hidden = gpu->hidden_states(ids, positions, {});
+    logprobs = token_logprobs(*gpu, hidden, torch::roll(ids, -1, 1), torch::ones_like(ids, torch::kBool), 1.0,
+                              nullptr, 7);
+  }
+  EXPECT_EQ(logprobs.scalar_type(), torch::kFloat32);
+  logprobs.sum().backward();
+  for (const auto& parameter : gpu->parameters()) {
+    ASSERT_TRUE(parameter.grad().defined());
+    EXPECT_EQ(parameter.grad().scalar_type(), torch::kFloat32);
+    EXPECT_TRUE(torch::isfinite(parameter.grad()).all().item<bool>());
+  }
 }
 
 TEST_P(CudaModel, GreedyRolloutEqualsTheCpu) {
