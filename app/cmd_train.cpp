@@ -49,9 +49,10 @@ void add_train_command(CLI::App& app, CommandContext& context) {
   auto flag = [&](const std::string& name, bool& value, const std::string& help) {
     return cmd->add_flag(name, value, help)->group(section);
   };
-  // true | false | auto; given alone it means true (completed in the callback).
+  // true | false | auto (the default); given alone it means true (completed in the callback: CLI11 would
+  // give an option with a captured default that default when it is given without a value).
   auto switch_option = [&](const std::string& name, std::string& value, const std::string& help) {
-    return option(name, value, help)->expected(0, 1)->type_name("[true|false|auto]")->capture_default_str();
+    return option(name, value, help)->expected(0, 1)->type_name("[true|false|auto]");
   };
   section = "Model, data and prompts";
   option("--model", config.model, "Model directory (config.json, model.safetensors, tokenizer.model)")
@@ -157,11 +158,11 @@ void add_train_command(CLI::App& app, CommandContext& context) {
   switch_option(
       "--bf16", config.bf16,
       "bf16 mixed precision: bf16 forwards and KV cache, float32 weights, AdamW state, log-probs and "
-      "loss (auto = on with CUDA)");
+      "loss (default auto: on with CUDA)");
   switch_option(
       "--recompute-old-logprobs", config.recompute_old_logprobs,
       "With rollouts reused (mu > 1 or minibatches): old log-probs from the training forward, not the "
-      "rollout's (auto = with bf16)");
+      "rollout's (default auto: with bf16)");
   option("--rollout-is-cap", config.rollout_is_cap,
          "Truncated importance sampling: policy-gradient terms times min(pi_train / pi_rollout, C) (0 = off; "
          "verl uses 2)")

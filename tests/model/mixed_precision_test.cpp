@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -63,7 +64,9 @@ TEST(MixedPrecision, Bf16ForwardIsCloseToFloat32AndKeepsFloat32Parameters) {
     EXPECT_EQ(logits.scalar_type(), torch::kBFloat16) << "the LM head's product ran in float32";
     for (const auto& parameter : model->parameters()) EXPECT_EQ(parameter.scalar_type(), torch::kFloat32);
     const double difference = relative_difference(logits, reference);
-    // Measured: about 0.4% of the largest logit (bf16 keeps 8 bits of mantissa: 0.39% per rounding).
+    RecordProperty("logits_relative_difference_" + model_type, std::to_string(difference));
+    // Measured (2026-12-03, this CPU): 0.6% (qwen2) and 0.9% (qwen3) of the largest logit; bf16 keeps 8 bits
+    // of mantissa (0.39% per rounding).
     EXPECT_LT(difference, 0.03);
     EXPECT_GT(difference, 1e-5) << "bf16 changed nothing: autocast was not in force";
   }
@@ -112,13 +115,19 @@ TEST(MixedPrecision, LogprobsAndGradientsStayFloat32) {
   };
   const auto [reference_logprobs, reference_gradients] = run(torch::kFloat32);
   const auto [logprobs, gradients] = run(torch::kBFloat16);
-  // Measured: log-probs within ~0.02 nats of float32's (|logp| ~ 4.6), gradients within a few % of the
-  // largest entry.
-  EXPECT_LT((logprobs - reference_logprobs).abs().max().item<double>(), 0.1);
+  RecordProperty("logprob_max_abs_difference",
+                 std::to_string((logprobs - reference_logprobs).abs().max().item<double>()));
+  // Measured: log-probs within 0.006 nats of float32's (|logp| ~ 4.6), gradients within 1.5% of each
+  // parameter's largest entry.
+  EXPECT_LT((logprobs - reference_logprobs).abs().max().item<double>(), 0.05);
   EXPECT_GT((logprobs - reference_logprobs).abs().max().item<double>(), 1e-6);
+  double largest = 0;
   for (const auto& [name, gradient] : reference_gradients) {
-    EXPECT_LT(relative_difference(gradients.at(name), gradient), 0.1) << name;
+    const double difference = relative_difference(gradients.at(name), gradient);
+    largest = std::max(largest, difference);
+    EXPECT_LT(difference, 0.05) << name;
   }
+  RecordProperty("gradient_largest_relative_difference", std::to_string(largest));
 }
 
 TEST(MixedPrecision, CheckpointedLayersRecomputeInTheForwardsPrecision) {
@@ -145,10 +154,14 @@ TEST(MixedPrecision, CheckpointedLayersRecomputeInTheForwardsPrecision) {
   const auto plain = gradients_with(false);
   const auto checkpointed = gradients_with(true);
   ASSERT_EQ(plain.size(), checkpointed.size());
+  double largest = 0;
   for (const auto& [name, gradient] : plain) {
-    // A float32 recomputation would be ~1e-2 off; the same bf16 recomputation agrees to float32 rounding.
-    EXPECT_LT(relative_difference(checkpointed.at(name), gradient), 1e-5) << name;
+    // A float32 recomputation would be ~1e-2 off; the same bf16 recomputation agrees (measured: exactly).
+    const double difference = relative_difference(checkpointed.at(name), gradient);
+    largest = std::max(largest, difference);
+    EXPECT_LT(difference, 1e-5) << name;
   }
+  RecordProperty("checkpointed_gradient_largest_relative_difference", std::to_string(largest));
 }
 
 // Prefill 6 tokens into a bf16 cache, then decode 4 more one at a time: every position's logits equal the
@@ -177,8 +190,10 @@ void expect_cache_matches_full_forward(int threads) {
   auto cached = torch::cat(steps, 1);  // [2, 10, V]
   torch::set_num_threads(previous_threads);
   auto real = mask.unsqueeze(2).expand_as(full);
-  // Measured: ~0.3% of the largest logit (bf16 products of different shapes round differently).
-  EXPECT_LT(relative_difference(cached.masked_select(real), full.masked_select(real)), 0.02);
+  // Measured: 0.8% of the largest logit (bf16 products of other shapes round differently: ~2 bf16 steps).
+  const double difference = relative_difference(cached.masked_select(real), full.masked_select(real));
+  ::testing::Test::RecordProperty("cache_relative_difference", std::to_string(difference));
+  EXPECT_LT(difference, 0.02);
 }
 
 TEST(MixedPrecision, KvCacheDecodeInBf16MatchesTheNoCacheForward) {
