@@ -233,13 +233,7 @@ TEST(MoeUpdate, RolloutEngineOnAnMoePolicyGivesTheTrainersLogprobs) {
     options.eos_token_id = 4;  // some rows may finish early and leave the batch
     options.seed = 3;
     auto result = engine.generate(prompts, options);
-    std::vector<TrainingSequence> sequences;
-    for (const auto& completion : result.completions) {
-      TrainingSequence s;
-      s.prompt_ids = prompts[completion.prompt_index];
-      s.completion_ids = completion.token_ids;
-      sequences.push_back(std::move(s));
-    }
+    auto sequences = testing::sequences_of(prompts, result);
     compute_completion_logprobs(*model, sequences, /*micro_batch_tokens=*/0, 0.7,
                                 &TrainingSequence::old_logprobs);
     int64_t compared = 0;

@@ -129,13 +129,7 @@ TEST(PolicyUpdate, TrainerForwardGivesTheRolloutEnginesLogprobs) {
   options.sampling.top_k = 12;  // truncation is not part of the log-prob: the full distribution at T
   options.seed = 3;
   auto result = engine.generate(prompts, options);
-  std::vector<TrainingSequence> sequences;
-  for (const auto& completion : result.completions) {
-    TrainingSequence s;
-    s.prompt_ids = prompts[completion.prompt_index];
-    s.completion_ids = completion.token_ids;
-    sequences.push_back(std::move(s));
-  }
+  auto sequences = testing::sequences_of(prompts, result);
   compute_completion_logprobs(*model, sequences, /*micro_batch_tokens=*/20, 0.7,
                               &TrainingSequence::old_logprobs);
   int64_t compared = 0;

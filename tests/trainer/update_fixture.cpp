@@ -68,4 +68,16 @@ std::vector<TrainingSequence> update_sequences(TransformerImpl& model) {
   return sequences;
 }
 
+std::vector<TrainingSequence> sequences_of(const std::vector<std::vector<int64_t>>& prompts,
+                                           const GenerationResult& result) {
+  std::vector<TrainingSequence> sequences;
+  for (const auto& completion : result.completions) {
+    TrainingSequence s;
+    s.prompt_ids = prompts[completion.prompt_index];
+    s.completion_ids = completion.token_ids;
+    sequences.push_back(std::move(s));
+  }
+  return sequences;
+}
+
 }  // namespace grpo::testing

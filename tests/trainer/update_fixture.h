@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/transformer.h"
+#include "rollout/generation.h"
 #include "trainer/training_batch.h"
 
 namespace grpo::testing {
@@ -18,5 +19,9 @@ ModelConfig update_model_config();
 Transformer update_model();  // the same weights on every call
 // Old log-probs are `model`'s at kUpdateTemperature, perturbed.
 std::vector<TrainingSequence> update_sequences(TransformerImpl& model);
+// One training sequence per generated completion (prompt + completion ids, in the result's order), for
+// comparing the trainer's log-probs with the rollout engine's.
+std::vector<TrainingSequence> sequences_of(const std::vector<std::vector<int64_t>>& prompts,
+                                           const GenerationResult& result);
 
 }  // namespace grpo::testing
