@@ -240,8 +240,8 @@ void add_distill_command(CLI::App& app, CommandContext& context) {
   cmd->get_option("--data")->description(
       "sequence: the questions (a data file or task:NAME); token: SFT rows (prompt + completion), or "
       "task:NAME prompts with --lmbda 1");
-  cmd->callback([arguments, &app, &context, resume] {
-    finish_resume_option(resume, arguments->sft.resume);
+  cmd->callback([cmd, arguments, &app, &context, resume] {
+    finish_sft_options(*cmd, resume, arguments->sft);
     context.uses_tensors = true;
     context.action = [arguments, &app, &context] { run_distill(*arguments, app, context.global); };
   });

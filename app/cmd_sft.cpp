@@ -22,8 +22,8 @@ void add_sft_command(CLI::App& app, CommandContext& context) {
       ->required()
       ->group("Model, data and prompts");
   CLI::Option* resume = add_sft_options(cmd, config);
-  cmd->callback([&app, &context, resume]() {
-    finish_resume_option(resume, config.resume);
+  cmd->callback([cmd, &app, &context, resume]() {
+    finish_sft_options(*cmd, resume, config);
     context.uses_tensors = true;
     context.action = [&app, &context]() {
       config.seed = context.global.seed;

@@ -13,6 +13,7 @@
 #include "app/model_path.h"
 #include "app/reward_options.h"
 #include "app/rollout_memory_options.h"
+#include "app/switch_option.h"
 #include "distributed/local_launcher.h"
 #include "model/model_summary.h"
 #include "trainer/grpo_trainer.h"
@@ -51,9 +52,6 @@ void add_train_command(CLI::App& app, CommandContext& context) {
   };
   // true | false | auto (the default); given alone it means true (completed in the callback: CLI11 would
   // give an option with a captured default that default when it is given without a value).
-  auto switch_option = [&](const std::string& name, std::string& value, const std::string& help) {
-    return option(name, value, help)->expected(0, 1)->type_name("[true|false|auto]");
-  };
   section = "Model, data and prompts";
   option("--model", config.model, "Model directory (config.json, model.safetensors, tokenizer.model)")
       ->required();
@@ -155,14 +153,14 @@ void add_train_command(CLI::App& app, CommandContext& context) {
          "all-linear)")
       ->capture_default_str()
       ->delimiter(',');
-  switch_option(
-      "--bf16", config.bf16,
-      "bf16 mixed precision: bf16 forwards and KV cache, float32 weights, AdamW state, log-probs and "
-      "loss (default auto: on with CUDA)");
-  switch_option(
-      "--recompute-old-logprobs", config.recompute_old_logprobs,
-      "With rollouts reused (mu > 1 or minibatches): old log-probs from the training forward, not the "
-      "rollout's (default auto: with bf16)");
+  add_bf16_option(*cmd, config.bf16,
+                  "bf16 mixed precision: bf16 forwards and KV cache, float32 weights, AdamW state, log-probs "
+                  "and loss",
+                  section);
+  add_switch_option(*cmd, "--recompute-old-logprobs", config.recompute_old_logprobs,
+                    "With rollouts reused (mu > 1 or minibatches): old log-probs from the training forward, "
+                    "not the rollout's (default auto: with bf16)",
+                    section);
   option("--rollout-is-cap", config.rollout_is_cap,
          "Truncated importance sampling: policy-gradient terms times min(pi_train / pi_rollout, C) (0 = off; "
          "verl uses 2)")
@@ -198,10 +196,9 @@ void add_train_command(CLI::App& app, CommandContext& context) {
   option("--dist-timeout", config.dist_timeout,
          "Seconds a rank waits for the others (rendezvous, collectives) before stopping with an error")
       ->capture_default_str();
-  cmd->callback([&app, &context, resume]() {
-    for (std::string* given_alone : {&config.bf16, &config.recompute_old_logprobs}) {
-      if (given_alone->empty()) *given_alone = "true";
-    }
+  cmd->callback([cmd, &app, &context, resume]() {
+    finish_switch_option(*cmd, "--bf16", config.bf16);
+    finish_switch_option(*cmd, "--recompute-old-logprobs", config.recompute_old_logprobs);
     // --resume alone (or `resume = true` in a config file): the newest checkpoint; not given: a new run.
     if (resume->count() == 0 || config.resume == "false") {
       config.resume.clear();

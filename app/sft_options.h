@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/chat_prompt_options.h"
+#include "app/switch_option.h"
 #include "trainer/sft_config.h"
 
 namespace grpo::app {
@@ -58,6 +59,8 @@ inline CLI::Option* add_sft_options(CLI::App* cmd, SftConfig& config) {
   option("--min-lr-ratio", config.min_lr_ratio, "Floor of the decay, as a share of --lr")
       ->capture_default_str();
   option("--max-grad-norm", config.max_grad_norm, "Gradient clipping (0 = off)")->capture_default_str();
+  add_bf16_option(*cmd, config.bf16,
+                  "bf16 mixed precision: bf16 forwards, float32 weights, AdamW state and loss", section);
   section = "Evaluation, logs and checkpoints";
   option("--eval-steps", config.eval_steps, "Eval loss every N steps (0 = at the end only)")
       ->capture_default_str();
@@ -86,6 +89,12 @@ inline void finish_resume_option(const CLI::Option* resume, std::string& value) 
   } else if (value.empty() || value == "true") {
     value = "latest";
   }
+}
+
+// After parsing: --resume and --bf16 as SftConfig holds them.
+inline void finish_sft_options(CLI::App& cmd, const CLI::Option* resume, SftConfig& config) {
+  finish_resume_option(resume, config.resume);
+  finish_switch_option(cmd, "--bf16", config.bf16);
 }
 
 }  // namespace grpo::app

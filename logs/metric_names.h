@@ -43,6 +43,11 @@ inline constexpr const char* kRolloutIsCapped = "rollout_is/capped_ratio";
 inline constexpr const char* kMemoryRollout = "memory/rollout_peak_mib";
 inline constexpr const char* kMemoryLogprobs = "memory/logprobs_peak_mib";
 inline constexpr const char* kMemoryUpdate = "memory/update_peak_mib";
+// On CUDA, where the build reads LibTorch's allocator statistics: the most bytes held by tensors on the
+// device in each phase, MiB (the allocator's peak, reset at the phase's start).
+inline constexpr const char* kDeviceMemoryRollout = "memory/rollout_device_peak_mib";
+inline constexpr const char* kDeviceMemoryLogprobs = "memory/logprobs_device_peak_mib";
+inline constexpr const char* kDeviceMemoryUpdate = "memory/update_device_peak_mib";
 // `grpo sft` (TRL's SFTTrainer names): the step's mean loss per trained token, the held-out loss when
 // evaluated, and the epochs done.
 inline constexpr const char* kLoss = "loss";

@@ -9,14 +9,15 @@
 #   sharpen (default): world text + directly answered 1-3-operation questions; held-out 1-4 operations. GRPO
 #     sharpens direct answers (BENCHMARKS.md, "Demo").
 #   reason: numbered operations everywhere ("step 1 : remove red ."), world narrations of 1-8 operations that
-#     state every stack, directly answered questions of 1-2 operations only, and WORKED_SHARE (default 0.04) of
+#     state every stack, directly answered questions of 1-2 operations only, and WORKED_SHARE (default 0.12) of
 #     worked documents in a format that is not the prompt's ("plan : ... doing it : ... done : ..."); held-out
 #     problems of 6-8 operations; GRPO on 3-8 operations with 192-token completions (truncated ones masked),
 #     accuracy + 0.1 x format. A proposal under test: see BENCHMARKS.md for what it reached.
 # Environment: GRPO (the executable, default ./build/grpo), RUN (the run directory), THREADS (default 2), SEED
 # (default 1: corpus, weights, pre-training and RL; the held-out problems stay fixed), PRESET (grpo init's,
 # default tiny; moe-tiny has tiny's active parameters per token in 8 experts), and the sizes DOCS,
-# PRETRAIN_STEPS, WARMUP, EVAL_N, EVAL_K, RL_STEPS, QUESTIONS, RL_EVAL, RL_LR, WORKED_SHARE (defaults below).
+# PRETRAIN_STEPS, WARMUP, EVAL_N, EVAL_K, RL_STEPS, QUESTIONS, RL_EVAL, RL_LR, WORKED_SHARE and REPEAT_THINK
+# (reason: the share of answered questions whose <think> repeats the question; defaults below).
 #
 # The pre-training corpus never holds a question in the prompt format whose <think> works the problem out
 # (tests/datasets/box_stacking_corpus_test.cpp checks it): its <think> is empty or repeats the question. The
@@ -65,13 +66,17 @@ if [[ $RECIPE == sharpen ]]; then
 else
   EVAL_DIFFICULTY="boxes=3-5,ops=6-8,style=numbered"
   TRAIN_DIFFICULTY="boxes=3-5,ops=3-8,style=numbered"
-  WORKED_SHARE=${WORKED_SHARE:-0.04}
+  WORKED_SHARE=${WORKED_SHARE:-0.12} REPEAT_THINK=${REPEAT_THINK:-0.5}
   CORPUS_OPTIONS=(--numbered --worked-share "$WORKED_SHARE" --story-ops 1-8 --narration 1 --question-ops 2
-    --single-op-share 0.2)
+    --single-op-share 0.2 --repeat-think "$REPEAT_THINK")
   VOCABULARY=140 SEQ_LEN=256 GROUP=16 COMPLETION_LENGTH=192 EVAL_TOKENS=192
   RL_OPTIONS=(--reward box_stacking,format --reward-weights 1,0.1 --mask-truncated-completions)
 fi
+# The forced chain of the gate. In the reason recipe "<think> the stack is" only makes the model repeat the
+# question (what the corpus's repeating <think> blocks do, measured 2026-12-03), so the probe opens the
+# worked documents' narration instead.
 CHAIN_PREFIX="<think> the stack is"
+[[ $RECIPE == reason ]] && CHAIN_PREFIX="<think> doing it : the stack is"
 if [[ $RECIPE == reason ]]; then
   if [[ $QUICK == 1 ]]; then
     RUN=${RUN:-runs/demo-reason-quick}

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "model/mixed_precision.h"
 
 namespace grpo {
 namespace {
@@ -59,6 +60,9 @@ class ChunkedGeneralizedJsd : public torch::autograd::Function<ChunkedGeneralize
     ctx->save_for_backward({student_hidden, student_weight, teacher_hidden, teacher_weight});
     ctx->saved_data["beta"] = beta;
     ctx->saved_data["chunk_tokens"] = chunk_tokens;
+    // The backward pass rebuilds both log-probabilities in the forward's precision (mixed_precision.h), so
+    // that its gradient is the forward's divergence's.
+    ctx->saved_data["compute_dtype"] = static_cast<int64_t>(mixed_precision_dtype(student_hidden.device()));
     return {divergence};
   }
 
@@ -75,6 +79,8 @@ class ChunkedGeneralizedJsd : public torch::autograd::Function<ChunkedGeneralize
     const torch::Tensor& upstream = grads[0];  // [N]
     torch::autograd::variable_list result(6);
     if (!upstream.defined()) return result;
+    const MixedPrecisionScope precision(
+        student_hidden.device(), static_cast<torch::Dtype>(ctx->saved_data["compute_dtype"].toInt()), false);
 
     const auto weight_type = student_weight.scalar_type();
     auto grad_hidden = torch::empty_like(student_hidden);  // [N, Ds]

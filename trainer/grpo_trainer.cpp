@@ -12,6 +12,7 @@
 #include "distributed/collectives.h"
 #include "logs/metric_names.h"
 #include "model/device.h"
+#include "model/device_memory.h"
 #include "model/lora.h"
 #include "model/model_dir.h"
 #include "model/parameter_copy.h"
@@ -68,6 +69,12 @@ std::vector<TrainingSequence> training_sequences(const std::vector<RolloutGroup>
 double resident_peak_mib() {
   const int64_t kib = resident_set().peak_kib;
   return kib < 0 ? -1.0 : static_cast<double>(kib) / 1024.0;
+}
+
+// A phase's memory is measured from here: the host's peak and the device allocator's start again.
+void start_phase_memory(const torch::Device& device) {
+  reset_resident_peak();
+  reset_device_memory_peak(device);
 }
 
 }  // namespace
@@ -239,14 +246,15 @@ json GrpoTrainer::train_step() {
   };
   PhaseSeconds seconds;
   PhasePeaks peaks;
+  auto phase_peak = [&] { return PhasePeak{resident_peak_mib(), device_memory_peak_mib(device_)}; };
   double frac_zero_std = 0;
 
   // 1. A batch of questions, G completions each, scored by the rewards.
   std::vector<RolloutGroup> groups;
-  reset_resident_peak();
+  start_phase_memory(device_);
   try {
     groups = collect_groups(seconds, frac_zero_std);
-    peaks.rollout = resident_peak_mib();
+    peaks.rollout = phase_peak();
   } catch (const Error& e) {
     // With several ranks the others are in the middle of the same collectives: stop with the error.
     if (!stop_requested() || collectives_->is_distributed()) throw;
@@ -274,23 +282,23 @@ json GrpoTrainer::train_step() {
                          !reuse_rollouts || recompute_old);
   if (config_.beta > 0 || recompute_old) {
     const double t0 = now_seconds();
-    reset_resident_peak();
+    start_phase_memory(device_);
     if (recompute_old) {
       compute_completion_logprobs(*policy_, sequences, config_.micro_batch_tokens, config_.temperature,
                                   &TrainingSequence::old_logprobs, config_.logits_chunk_tokens,
                                   compute_dtype_);
     }
     if (config_.beta > 0) compute_reference_logprobs(sequences);
-    peaks.logprobs = resident_peak_mib();
+    peaks.logprobs = phase_peak();
     seconds.logprobs += now_seconds() - t0;
   }
   if (stop_agreed()) return abandon("stop requested");
 
   // 4. mu passes of minibatch updates with the clipped objective; gradient clipping; AdamW and the schedule.
   const double update_start = now_seconds();
-  reset_resident_peak();
+  start_phase_memory(device_);
   json update = update_policy(sequences, reuse_rollouts);
-  peaks.update = resident_peak_mib();
+  peaks.update = phase_peak();
   seconds.update = now_seconds() - update_start;
   ++step_;
   reset_reference_when_due();
@@ -309,9 +317,13 @@ json GrpoTrainer::train_step() {
   metrics[metric::kTimeLogprobs] = seconds.logprobs;
   metrics[metric::kTimeUpdate] = seconds.update;
   metrics[metric::kTimeStep] = now_seconds() - step_start;
-  if (peaks.rollout >= 0) metrics[metric::kMemoryRollout] = peaks.rollout;
-  if (peaks.logprobs >= 0) metrics[metric::kMemoryLogprobs] = peaks.logprobs;
-  if (peaks.update >= 0) metrics[metric::kMemoryUpdate] = peaks.update;
+  auto put_peak = [&](const PhasePeak& peak, const char* host_name, const char* device_name) {
+    if (peak.host >= 0) metrics[host_name] = peak.host;
+    if (peak.device >= 0) metrics[device_name] = peak.device;
+  };
+  put_peak(peaks.rollout, metric::kMemoryRollout, metric::kDeviceMemoryRollout);
+  put_peak(peaks.logprobs, metric::kMemoryLogprobs, metric::kDeviceMemoryLogprobs);
+  put_peak(peaks.update, metric::kMemoryUpdate, metric::kDeviceMemoryUpdate);
   metrics[metric::kElapsed] = elapsed_before_resume_ + now_seconds() - start_time_;
   if (collectives_->is_distributed()) {
     const auto& communication = collectives_->stats();

@@ -61,8 +61,11 @@ class GrpoTrainer {
   struct PhaseSeconds {
     double rollout = 0, reward = 0, logprobs = 0, update = 0;
   };
-  struct PhasePeaks {  // peak host resident memory per phase, MiB (-1: not measured)
-    double rollout = -1, logprobs = -1, update = -1;
+  struct PhasePeak {  // peak memory of one phase, MiB (-1: not measured): host resident set, CUDA allocator
+    double host = -1, device = -1;
+  };
+  struct PhasePeaks {
+    PhasePeak rollout, logprobs, update;
   };
 
   // grpo_trainer.cpp: one step; null when the data ran out or a stop came before the update (step abandoned).

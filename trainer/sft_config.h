@@ -35,6 +35,7 @@ struct SftConfig {
   std::string lr_scheduler_type = "linear";
   double min_lr_ratio = 0.0;
   double max_grad_norm = 1.0;
+  std::string bf16 = "auto";  // bf16 mixed precision: true, false or auto (on with CUDA)
 
   // ---- evaluation, logs, checkpoints
   int64_t eval_steps = 0;  // eval loss every N steps (0 = at the end only)
@@ -51,6 +52,8 @@ struct SftConfig {
 
   // Throws grpo::Error naming the option for a bad value.
   void validate() const;
+  // bf16 resolved ("auto": on with CUDA).
+  bool bf16_enabled() const;
 };
 
 }  // namespace grpo

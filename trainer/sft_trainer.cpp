@@ -9,11 +9,14 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/strings.h"
+#include "core/switch_value.h"
 #include "datasets/chat_prompt.h"
 #include "datasets/data_split.h"
 #include "datasets/seeded_random.h"
 #include "logs/metric_names.h"
 #include "model/device.h"
+#include "model/mixed_precision.h"
 #include "model/model_dir.h"
 #include "model/parameter_copy.h"
 #include "trainer/checkpoint.h"
@@ -40,6 +43,11 @@ void SftConfig::validate() const {
   if (eval_steps < 0 || save_steps < 0 || logging_steps < 0)
     fail("--eval-steps, --save-steps and --logging-steps must be >= 0");
   parse_schedule(lr_scheduler_type);
+  bf16_enabled();
+}
+
+bool SftConfig::bf16_enabled() const {
+  return switch_value("bf16", bf16, starts_with(device, "cuda"));
 }
 
 namespace {
@@ -85,6 +93,10 @@ SftTrainer::SftTrainer(SftConfig config, std::string resolved_config_toml,
 
   tokenizer_ = load_tokenizer(config_.model);
   model_ = load_model(config_.model, device_);
+  if (config_.bf16_enabled()) {
+    compute_dtype_ = torch::kBFloat16;
+    check_dtype_supported_on(compute_dtype_, device_);
+  }
   if (objective_) objective_->attach(model_, *tokenizer_);
   const int64_t context = model_->config().max_position_embeddings;
   if (config_.max_length == 0 || config_.max_length > context) {
@@ -132,10 +144,12 @@ SftTrainer::SftTrainer(SftConfig config, std::string resolved_config_toml,
   fmt::print(
       stderr,
       "{}: model {} ({:.2f}M parameters) on {}; {} training examples in {} rows{}, {} held out; {} steps "
-      "({} per epoch); run directory {}\n",
+      "({} per epoch){}; run directory {}\n",
       trainer_name_, config_.model, static_cast<double>(model_->config().parameter_count()) / 1e6,
       device_.str(), train_examples_.size(), rows, config_.packing ? " (packed)" : "", eval_examples_.size(),
-      total_steps_, steps_per_epoch_, config_.output_dir);
+      total_steps_, steps_per_epoch_,
+      compute_dtype_ == torch::kBFloat16 ? "; bf16 mixed precision (float32 weights and AdamW state)" : "",
+      config_.output_dir);
 }
 
 SftTrainer::~SftTrainer() = default;
@@ -200,12 +214,17 @@ json SftTrainer::train_step() {
   optimizer_->zero_grad();
   json objective_metrics = json::object();
   SftLoss loss;
-  if (objective_) {
-    std::vector<const SftExample*> examples;
-    for (const auto& row : rows) examples.push_back(row.front());
-    loss = objective_->loss(examples, step_, objective_metrics);
-  } else {
-    loss = sft_loss(*model_, batch);
+  {
+    // --bf16: the forwards in bf16, the loss in float32; the backward below runs outside the scope as
+    // autograd recorded it (the model's own autograd functions re-enter the forward's precision).
+    const MixedPrecisionScope precision(device_, compute_dtype_, false);
+    if (objective_) {
+      std::vector<const SftExample*> examples;
+      for (const auto& row : rows) examples.push_back(row.front());
+      loss = objective_->loss(examples, step_, objective_metrics);
+    } else {
+      loss = sft_loss(*model_, batch);
+    }
   }
   const double loss_value = loss.loss.item<double>();
   if (!std::isfinite(loss_value))
@@ -231,6 +250,7 @@ json SftTrainer::train_step() {
 
 double SftTrainer::eval_loss() {
   torch::NoGradGuard no_grad;
+  const MixedPrecisionScope precision(device_, compute_dtype_, true);
   model_->eval();
   double nll = 0;
   int64_t tokens = 0;

@@ -67,6 +67,7 @@ class SftTrainer {
   std::unique_ptr<SftObjective> objective_;  // null: the supervised loss
   std::string trainer_name_;                 // "sft" or the objective's
   torch::Device device_;
+  torch::Dtype compute_dtype_ = torch::kFloat32;  // kBFloat16 with --bf16 (mixed_precision.h)
   std::unique_ptr<Tokenizer> tokenizer_;
   Transformer model_{nullptr};
   std::unique_ptr<torch::optim::AdamW> optimizer_;

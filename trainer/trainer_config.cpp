@@ -2,24 +2,13 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "core/switch_value.h"
 #include "model/lora.h"
 #include "trainer/advantages.h"
 #include "trainer/grpo_loss.h"
 #include "trainer/lr_schedule.h"
 
 namespace grpo {
-
-namespace {
-
-// "true" | "false" | "auto" -> true, false, or `automatic`.
-bool switch_value(const std::string& option, const std::string& value, bool automatic) {
-  if (value == "true") return true;
-  if (value == "false") return false;
-  if (value == "auto") return automatic;
-  fail("{} '{}' is not known: use true, false or auto", option, value);
-}
-
-}  // namespace
 
 bool TrainerConfig::bf16_enabled() const {
   return switch_value("bf16", bf16, starts_with(device, "cuda"));

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "model/device_memory.h"
 #include "model/mixed_precision.h"
 #include "model/transformer.h"
 #include "rollout/engine.h"
@@ -204,6 +205,25 @@ TEST_P(CudaModel, LogProbGradientsEqualTheCpu) {
   for (const auto& [name, gradient] : expected) {
     EXPECT_LT((actual.at(name) - gradient).abs().max().item<double>(), 1e-4) << name;
   }
+}
+
+// The trainer's memory/*_device_peak_mib metrics: the allocator's peak follows a 64 MiB tensor, and a reset
+// brings it back below it once the tensor is gone.
+TEST(CudaMemory, AllocatorPeakFollowsATensorAndResets) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device (this LibTorch build or this machine)";
+  if (!device_memory_statistics_available()) {
+    GTEST_SKIP()
+        << "this build has no CUDA allocator statistics (CMake found no c10/cuda/CUDACachingAllocator.h)";
+  }
+  const torch::Device device(torch::kCUDA);
+  reset_device_memory_peak(device);
+  {
+    torch::Tensor block = torch::ones({16, 1024, 1024}, torch::TensorOptions(torch::kFloat32).device(device));
+    EXPECT_GE(device_memory_peak_mib(device), 64.0);
+  }
+  reset_device_memory_peak(device);
+  EXPECT_LT(device_memory_peak_mib(device), 64.0);
+  EXPECT_GE(device_memory_peak_mib(device), 0.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, CudaModel, ::testing::Values("llama", "qwen2", "qwen3"));

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "model/device.h"
+#include "model/device_memory.h"
 
 namespace grpo {
 namespace {
@@ -52,6 +53,13 @@ TEST(Device, BlasThreadWarningOnlyForThePthreadBuildWithThreads) {
   if (pthread_build) {
     EXPECT_NE(warning.find("scripts/setup.sh"), std::string::npos) << warning;
   }
+}
+
+TEST(Device, NoDeviceMemoryPeakOnTheCpu) {
+  const torch::Device cpu(torch::kCPU);
+  reset_device_memory_peak(cpu);
+  EXPECT_EQ(device_memory_peak_mib(cpu),
+            -1.0);  // the host's peak is the resident set (core/resident_memory.h)
 }
 
 }  // namespace

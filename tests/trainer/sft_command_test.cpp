@@ -81,6 +81,40 @@ TEST(SftCommand, WritesARunThatResumesBitIdentically) {
   EXPECT_TRUE(fs::exists(dir / "report.html")) << report.output;
 }
 
+std::vector<nlohmann::json> metric_lines(const fs::path& run) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream metrics(run / "metrics.jsonl");
+  for (std::string line; std::getline(metrics, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+// --bf16 on the CPU: the same run's losses stay within bf16's rounding of float32's, the loss still falls,
+// and the run's config.toml and its console say what ran.
+TEST(SftCommand, Bf16RunFollowsTheFloat32RunAndIsRecorded) {
+  SKIP_WITHOUT_GRPO();
+  testing::TempDir dir;
+  const fs::path model = testing::make_model_dir(dir);
+  const fs::path data = make_sft_rows(dir);
+  auto plain = testing::run_command(sft_command(model, data, dir / "fp32", "--bf16 false"));
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  auto bf16 = testing::run_command(sft_command(model, data, dir / "bf16", "--bf16"));
+  ASSERT_EQ(bf16.exit_code, 0) << bf16.output;
+  EXPECT_NE(bf16.output.find("bf16 mixed precision"), std::string::npos) << bf16.output;
+  EXPECT_EQ(plain.output.find("bf16 mixed precision"), std::string::npos) << plain.output;
+  EXPECT_NE(read_file(dir / "bf16/config.toml").find("\nbf16 = true\n"), std::string::npos)
+      << read_file(dir / "bf16/config.toml");
+
+  const auto expected = metric_lines(dir / "fp32");
+  const auto actual = metric_lines(dir / "bf16");
+  ASSERT_EQ(expected.size(), 4u);
+  ASSERT_EQ(actual.size(), 4u);
+  for (size_t i = 0; i < actual.size(); ++i) {
+    const double want = expected[i]["loss"].get<double>(), got = actual[i]["loss"].get<double>();
+    EXPECT_NEAR(got, want, 0.03 * want) << "step " << i + 1;
+  }
+  EXPECT_LT(actual.back()["loss"].get<double>(), actual.front()["loss"].get<double>());
+}
+
 TEST(SftCommand, ABadRowStopsWithTheFileAndLine) {
   SKIP_WITHOUT_GRPO();
   testing::TempDir dir;
