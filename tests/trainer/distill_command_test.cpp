@@ -52,13 +52,6 @@ std::string distill_command(const fs::path& teacher, const fs::path& student, co
          extra + " 2>&1";
 }
 
-std::vector<nlohmann::json> metric_lines(const fs::path& run) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream metrics(run / "metrics.jsonl");
-  for (std::string line; std::getline(metrics, line);) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
-
 TEST(DistillCommand, TokenLevelMixesOnPolicyStepsAndResumesBitIdentically) {
   SKIP_WITHOUT_GRPO();
   testing::TempDir dir;
@@ -71,7 +64,7 @@ TEST(DistillCommand, TokenLevelMixesOnPolicyStepsAndResumesBitIdentically) {
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_NE(first.output.find("loss generalised JSD (beta 0.5)"), std::string::npos) << first.output;
 
-  const auto lines = metric_lines(straight);
+  const auto lines = testing::read_jsonl(straight / "metrics.jsonl");
   ASSERT_EQ(lines.size(), 4u);
   std::set<int> kinds;
   for (const auto& line : lines) {
@@ -109,7 +102,7 @@ TEST(DistillCommand, ForwardKlTeachesTheStudentTheTeachersDistribution) {
   auto result = testing::run_command(
       distill_command(teacher, student, data, dir / "run", "--lmbda 0 --beta 0", 12, "1e-2"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  const auto lines = metric_lines(dir / "run");
+  const auto lines = testing::read_jsonl(dir / "run" / "metrics.jsonl");
   ASSERT_EQ(lines.size(), 12u);
   for (const auto& line : lines) EXPECT_EQ(line["on_policy"], 0);
   EXPECT_LT(lines.back()["loss"].get<double>(), 0.8 * lines.front()["loss"].get<double>())
@@ -133,7 +126,7 @@ TEST(DistillCommand, SequenceLevelFineTunesOnTheTeachersKeptAnswers) {
   for (std::string line; std::getline(in, line);) ++rows;
   EXPECT_GT(rows, 0);
   EXPECT_LE(rows, 12);
-  EXPECT_EQ(metric_lines(dir / "run").size(), 4u);
+  EXPECT_EQ(testing::read_jsonl(dir / "run" / "metrics.jsonl").size(), 4u);
   EXPECT_NE(read_file(dir / "run/checkpoints/step-00000004/trainer_state.json").find("\"sft\""),
             std::string::npos);
 
@@ -141,7 +134,7 @@ TEST(DistillCommand, SequenceLevelFineTunesOnTheTeachersKeptAnswers) {
   auto again =
       testing::run_command(distill_command(teacher, student, questions, dir / "run", extra + " --resume"));
   ASSERT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_EQ(metric_lines(dir / "run").size(), 4u) << again.output;
+  EXPECT_EQ(testing::read_jsonl(dir / "run" / "metrics.jsonl").size(), 4u) << again.output;
 }
 
 TEST(DistillCommand, AnotherVocabularyIsRefusedForTokenLevel) {

@@ -14,6 +14,7 @@
 #include "evaluation_fixture.h"
 #include "test_support.h"
 #include "trainer/grpo_executable_skip.h"
+#include "trainer/trainer_fixture.h"
 
 namespace grpo {
 namespace {
@@ -27,16 +28,6 @@ std::string quoted(const fs::path& path) {
 // `grpo --quiet ARGS` on the tiny model directory; skips when the executable is not built.
 std::string grpo_command(const std::string& arguments) {
   return quoted(testing::grpo_executable()) + " --quiet --threads 1 " + arguments;
-}
-
-std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
-  std::ifstream in(path);
-  std::vector<nlohmann::json> lines;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
-  }
-  return lines;
 }
 
 // GSM8K-shaped rows: a question and a worked answer ending in "#### 42".
@@ -74,7 +65,7 @@ TEST(SampleCommand, PromptTextGivesNCompletionsInOut) {
                                                         quoted(temp / "out.jsonl")));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("--- sample 2"), std::string::npos) << result.output;
-  const auto lines = read_jsonl(temp / "out.jsonl");
+  const auto lines = testing::read_jsonl(temp / "out.jsonl");
   ASSERT_EQ(lines.size(), 3u);
   for (size_t i = 0; i < lines.size(); ++i) {
     expect_completion_line(lines[i]);
@@ -95,7 +86,7 @@ TEST(SampleCommand, DataFileUsesTheQuestionFieldAndTheR1Template) {
                    "--temperature 0 --hide-think --stop '</answer>' --out " +
                    quoted(temp / "out.jsonl")));
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  const auto lines = read_jsonl(temp / "out.jsonl");
+  const auto lines = testing::read_jsonl(temp / "out.jsonl");
   ASSERT_EQ(lines.size(), 4u);  // 2 rows x 2 samples
   for (size_t i = 0; i < lines.size(); ++i) {
     expect_completion_line(lines[i]);

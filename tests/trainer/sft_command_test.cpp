@@ -51,9 +51,7 @@ TEST(SftCommand, WritesARunThatResumesBitIdentically) {
   EXPECT_NE(first.output.find("held out"), std::string::npos) << first.output;
 
   // metrics.jsonl: one line per step with the loss; the eval loss at the end.
-  std::vector<nlohmann::json> lines;
-  std::ifstream metrics(straight / "metrics.jsonl");
-  for (std::string line; std::getline(metrics, line);) lines.push_back(nlohmann::json::parse(line));
+  const std::vector<nlohmann::json> lines = testing::read_jsonl(straight / "metrics.jsonl");
   ASSERT_EQ(lines.size(), 4u);
   for (size_t i = 0; i < lines.size(); ++i) {
     EXPECT_EQ(lines[i]["step"], static_cast<int>(i + 1));
@@ -81,13 +79,6 @@ TEST(SftCommand, WritesARunThatResumesBitIdentically) {
   EXPECT_TRUE(fs::exists(dir / "report.html")) << report.output;
 }
 
-std::vector<nlohmann::json> metric_lines(const fs::path& run) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream metrics(run / "metrics.jsonl");
-  for (std::string line; std::getline(metrics, line);) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
-
 // --bf16 on the CPU: the same run's losses stay within bf16's rounding of float32's, the loss still falls,
 // and the run's config.toml and its console say what ran.
 TEST(SftCommand, Bf16RunFollowsTheFloat32RunAndIsRecorded) {
@@ -104,8 +95,8 @@ TEST(SftCommand, Bf16RunFollowsTheFloat32RunAndIsRecorded) {
   EXPECT_NE(read_file(dir / "bf16/config.toml").find("\nbf16 = true\n"), std::string::npos)
       << read_file(dir / "bf16/config.toml");
 
-  const auto expected = metric_lines(dir / "fp32");
-  const auto actual = metric_lines(dir / "bf16");
+  const auto expected = testing::read_jsonl(dir / "fp32" / "metrics.jsonl");
+  const auto actual = testing::read_jsonl(dir / "bf16" / "metrics.jsonl");
   ASSERT_EQ(expected.size(), 4u);
   ASSERT_EQ(actual.size(), 4u);
   for (size_t i = 0; i < actual.size(); ++i) {

@@ -115,4 +115,13 @@ std::string token_reward_spec(const fs::path& dir) {
   return "cmd:python3 '" + (dir / "token_reward.py").string() + "'";
 }
 
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  }
+  return lines;
+}
+
 }  // namespace grpo::testing

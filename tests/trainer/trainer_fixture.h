@@ -4,8 +4,11 @@
 // ("preferred_first_token", registered here) is 1 when the completion's first token id is a multiple of 10.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "test_support.h"
 #include "trainer/trainer_config.h"
@@ -23,5 +26,9 @@ TrainerConfig base_config(const std::filesystem::path& model, const std::filesys
 std::filesystem::path write_token_reward(const std::filesystem::path& dir);
 // The --reward spec that runs it: cmd:python3 '<dir>/token_reward.py'.
 std::string token_reward_spec(const std::filesystem::path& dir);
+
+// The objects of a JSON-lines file (metrics.jsonl, a generate/sample output), blank lines skipped; empty when
+// the file is absent.
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path);
 
 }  // namespace grpo::testing
