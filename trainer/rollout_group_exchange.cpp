@@ -43,6 +43,7 @@ std::string encode_rollout_groups(const std::vector<RolloutGroup>& groups,
     out.push_back({{"id", group.example.id},
                    {"question", group.example.question},
                    {"answer", group.example.answer},
+                   {"row", group.example.row},  // the task row: the reasoning metrics read its stacks
                    {"prompt", group.prompt},
                    {"completions", std::move(completions)},
                    {"totals", group.totals},
@@ -66,6 +67,7 @@ std::vector<RolloutGroup> decode_rollout_groups(const std::string& bytes) {
       group.example.id = item.at("id").get<std::string>();
       group.example.question = item.at("question").get<std::string>();
       group.example.answer = item.at("answer").get<std::string>();
+      group.example.row = item.at("row");
       group.prompt = item.at("prompt").get<std::string>();
       for (const auto& c : item.at("completions")) {
         Completion completion;

@@ -13,6 +13,7 @@
 #include "core/files.h"
 #include "evaluation_fixture.h"
 #include "test_support.h"
+#include "trainer_fixture.h"
 
 namespace grpo {
 namespace {
@@ -72,6 +73,27 @@ std::string without_comments(const std::string& toml) {
     if (!line.empty() && line[0] != '#') kept += line + "\n";
   }
   return kept;
+}
+
+// A real run on box-stacking problems logs the reasoning figures at every step: the task rows (their stacks)
+// travel with the rollout groups that every step gathers before its metrics, also in one process.
+TEST(TrainedBoxStackingRun, EveryStepLogsTheReasoningFigures) {
+  if (!fs::exists(testing::grpo_executable()))
+    GTEST_SKIP() << "the grpo executable is not built at " << testing::grpo_executable();
+  testing::TempDir directory;
+  const CommandResult training = grpo_run(fmt::format(
+      "-q train --model {} --data task:box_stacking --difficulty boxes=3,ops=1-2 --template plain -G 2 "
+      "--questions-per-step 2 --max-completion-length 8 --max-steps 2 --output-dir {}",
+      shell_quote(testing::tiny_model_directory().directory.string()),
+      shell_quote((directory.path() / "run").string())));
+  ASSERT_EQ(training.exit_code, 0) << training.output;
+  const auto metrics = testing::read_jsonl(directory.path() / "run" / "metrics.jsonl");
+  ASSERT_EQ(metrics.size(), 2u);
+  for (const auto& line : metrics) {
+    ASSERT_TRUE(line.contains("reasoning/chain_share")) << line.dump();
+    EXPECT_TRUE(line["reasoning/chain_share"].is_number()) << line.dump();
+    EXPECT_TRUE(line["reasoning/think_words"].is_number()) << line.dump();
+  }
 }
 
 TEST_F(TrainedRun, LogsShowTheTrainersEvaluations) {
