@@ -132,6 +132,9 @@ void add_corpus_command(CLI::App& app, CommandContext& context) {
                       "Questions have 1..N operations, weighted N:N-1:...:1");
   command->add_option("--repeat-think", arguments->options.repeat_think_share,
                       "Share of questions whose <think> repeats the question (else it is empty)");
+  command->add_option("--think-close", arguments->options.think_close,
+                      "Words every question's <think> ends with (e.g. \"done :\", the worked documents' word "
+                      "before their result), so that a narration in <think> can close; default none");
   command->add_flag("--numbered", arguments->options.numbered,
                     "Number the operations (\"step 1 : remove red .\") in world text and questions; use "
                     "style=numbered for the task's problems then");

@@ -153,6 +153,11 @@ size_t box_chain_steps_right(const BoxChain& chain, const nlohmann::json& row) {
   return right;
 }
 
+bool box_chain_ends_right(const BoxChain& chain, const nlohmann::json& row) {
+  if (!chain.holds_chain() || !is_box_stacking_row(row) || row["stacks"].empty()) return false;
+  return row["stacks"].back().get<BoxStack>() == chain.step_stacks.back();
+}
+
 void ReasoningTally::add(std::string_view completion, const nlohmann::json& row,
                          std::optional<bool> correct) {
   if (!is_box_stacking_row(row)) return;
@@ -163,6 +168,7 @@ void ReasoningTally::add(std::string_view completion, const nlohmann::json& row,
     ++with_chain;
     chain_steps_right += box_chain_steps_right(chain, row);
     chain_operations += row["stacks"].size();
+    chain_ends_right += box_chain_ends_right(chain, row);
   }
   if (correct) {
     (chain.holds_chain() ? graded_with_chain : graded_without_chain) += 1;
@@ -179,6 +185,7 @@ void ReasoningTally::merge(const ReasoningTally& other) {
   correct_without_chain += other.correct_without_chain;
   chain_steps_right += other.chain_steps_right;
   chain_operations += other.chain_operations;
+  chain_ends_right += other.chain_ends_right;
   think_words += other.think_words;
 }
 
@@ -188,6 +195,7 @@ nlohmann::json ReasoningTally::to_json() const {
           {metric::kAccuracyWithChain, share(correct_with_chain, graded_with_chain)},
           {metric::kAccuracyWithoutChain, share(correct_without_chain, graded_without_chain)},
           {metric::kStackAccuracy, share(chain_steps_right, chain_operations)},
+          {metric::kChainEndAccuracy, share(chain_ends_right, with_chain)},
           {metric::kThinkWords, completions == 0
                                     ? nlohmann::json(nullptr)
                                     : nlohmann::json(think_words / static_cast<double>(completions))}};

@@ -42,6 +42,10 @@ bool is_box_stacking_row(const nlohmann::json& row);
 // row["stacks"][i]; steps beyond the problem's operations count as wrong. 0 for a row that is not a task row.
 size_t box_chain_steps_right(const BoxChain& chain, const nlohmann::json& row);
 
+// Whether the chain's last step states the problem's final stack (its answer), at whatever rank. False for a
+// completion without a chain and for a row that is not a task row.
+bool box_chain_ends_right(const BoxChain& chain, const nlohmann::json& row);
+
 // The reasoning figures of a set of completions (one training step, one evaluation pass).
 struct ReasoningTally {
   size_t completions = 0;
@@ -50,6 +54,7 @@ struct ReasoningTally {
   size_t graded_without_chain = 0, correct_without_chain = 0;
   size_t chain_steps_right = 0;  // over completions holding a chain: steps right ...
   size_t chain_operations = 0;   // ... of the problems' operations
+  size_t chain_ends_right = 0;   // completions whose chain ends in the answer (box_chain_ends_right)
   double think_words = 0;        // summed
 
   // `correct`: the completion's answer is right (nullopt: not graded). A completion whose row is not a
@@ -61,7 +66,8 @@ struct ReasoningTally {
 
   // Under logs/metric_names.h's "reasoning/..." names; a share with nothing to divide is null:
   // chain_share, accuracy_with_chain, accuracy_without_chain, stack_accuracy (steps right / operations over
-  // the completions holding a chain), think_words (mean).
+  // the completions holding a chain), chain_end_accuracy (chains ending in the answer / chains), think_words
+  // (mean).
   nlohmann::json to_json() const;
 };
 

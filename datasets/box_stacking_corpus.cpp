@@ -79,7 +79,8 @@ BoxCorpusDocument question_document(const BoxCorpusOptions& options, uint64_t in
       continue;
     }
     const bool repeat = happens(random, options.repeat_think_share);
-    const std::string think = repeat ? box_question_body(example.question) : "";
+    std::string think = repeat ? box_question_body(example.question) : "";
+    if (!options.think_close.empty()) think += (think.empty() ? "" : " ") + options.think_close;
     BoxCorpusDocument document;
     document.kind = "question";
     document.text = fmt::format("{} <think> {}{}</think> <answer> {} </answer>", example.question, think,

@@ -35,6 +35,10 @@ struct BoxCorpusOptions {
   // sharpening corpus byte for byte.
   bool numbered = false;    // operations written "step 1 : remove red ." in world text and questions
   double worked_share = 0;  // share of worked documents, in a format that is not the prompt's (below)
+  // Words every question's <think> ends with (after the repeated question, or alone), e.g. "done :", the
+  // worked documents' word before their result: a narration in <think> then has a way to close into an
+  // answer. The <think> still holds no stack of its own. Empty: nothing added.
+  std::string think_close;
   // Questions that must not appear (a held-out evaluation set): a generated question equal to one is skipped.
   std::unordered_set<std::string> held_out_questions;
 };

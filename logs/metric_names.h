@@ -78,6 +78,9 @@ inline constexpr const char* kChainShare = "reasoning/chain_share";
 inline constexpr const char* kAccuracyWithChain = "reasoning/accuracy_with_chain";
 inline constexpr const char* kAccuracyWithoutChain = "reasoning/accuracy_without_chain";
 inline constexpr const char* kStackAccuracy = "reasoning/stack_accuracy";
+// Over the completions holding a chain: the share whose last stated stack is the problem's answer, whether
+// or not the completion then closes <think> and writes it in <answer> (what the reward scores).
+inline constexpr const char* kChainEndAccuracy = "reasoning/chain_end_accuracy";
 inline constexpr const char* kThinkWords = "reasoning/think_words";
 
 // "rewards/<name>/mean" and "rewards/<name>/std" for each reward function.

@@ -60,8 +60,15 @@ Json reasoning_gate(const Json& direct, const Json& forced) {
                                    number_at(reasoning_of(direct, "sampled"), metric::kChainShare), 0.01)});
   bool passed = true;
   for (const auto& item : checks) passed = passed && item["passed"].get<bool>();
+  // Figures shown beside the checks, not part of the verdict: whether the forced chains compute the answer
+  // even where they never write it in <answer> (the reward, and so the first check, needs that).
+  Json notes = Json::array({{{"name", "forced chains ending in the answer (greedy)"},
+                             {"value", number_at(reasoning_of(forced, "greedy"), metric::kChainEndAccuracy)}},
+                            {{"name", "forced completions in the format (greedy)"},
+                             {"value", number_at(forced, metric::kEvalFormatRate)}}});
   return {{"passed", passed},
           {"checks", std::move(checks)},
+          {"notes", std::move(notes)},
           {"direct", summary_of(direct)},
           {"forced", summary_of(forced)}};
 }
@@ -72,6 +79,12 @@ std::string format_gate(const Json& gate) {
     text += fmt::format("  {:<52} {:>12}  (needs >= {:.2f})  {}\n", item.at("name").get<std::string>(),
                         shown(item.at("value")), item.at("threshold").get<double>(),
                         item.at("passed").get<bool>() ? "pass" : "FAIL");
+  }
+  if (gate.contains("notes")) {
+    for (const auto& note : gate.at("notes")) {
+      text += fmt::format("  {:<52} {:>12}  (not a check)\n", note.at("name").get<std::string>(),
+                          shown(note.at("value")));
+    }
   }
   text += gate.at("passed").get<bool>() ? "gate: passed\n" : "gate: NOT passed\n";
   return text;

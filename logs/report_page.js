@@ -242,7 +242,8 @@
       { id: 'reasoning', title: 'Reasoning in <think> (box stacking): chains of stacks, accuracy with and without one',
         percent: true, fromZero: true,
         series: makeSeries(rows, [['completions with a chain', 'reasoning/chain_share'], ['accuracy with a chain', 'reasoning/accuracy_with_chain'],
-          ['accuracy without', 'reasoning/accuracy_without_chain'], ['steps of the chains right', 'reasoning/stack_accuracy']]) },
+          ['accuracy without', 'reasoning/accuracy_without_chain'], ['steps of the chains right', 'reasoning/stack_accuracy'],
+          ['chains ending in the answer', 'reasoning/chain_end_accuracy']]) },
       { id: 'think-length', title: 'Think block length (words, mean)', fromZero: true,
         series: makeSeries(rows, [['think words', 'reasoning/think_words']]) },
       { id: 'loss', title: 'Loss per trained token (grpo sft: training, held-out)', fromZero: true,
@@ -400,6 +401,9 @@
     }
     table.appendChild(body);
     wrap.appendChild(table);
+    for (const note of Array.isArray(gate.notes) ? gate.notes : []) {
+      wrap.appendChild(element('p', { class: 'note gate-note', text: String(note.name) + ': ' + (isNumber(note.value) ? formatNumber(note.value) : 'not measured') + ' (not a check)' }));
+    }
     const prefill = gate.forced && typeof gate.forced.prefill === 'string' ? gate.forced.prefill : '';
     wrap.appendChild(element('p', { class: 'note', text: 'Before RL, on the same held-out problems: direct answering against the forced chain prefix "' + prefill + '".' }));
   }

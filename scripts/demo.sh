@@ -16,8 +16,9 @@
 # Environment: GRPO (the executable, default ./build/grpo), RUN (the run directory), THREADS (default 2), SEED
 # (default 1: corpus, weights, pre-training and RL; the held-out problems stay fixed), PRESET (grpo init's,
 # default tiny; moe-tiny has tiny's active parameters per token in 8 experts), and the sizes DOCS,
-# PRETRAIN_STEPS, WARMUP, EVAL_N, EVAL_K, RL_STEPS, QUESTIONS, RL_EVAL, RL_LR, WORKED_SHARE and REPEAT_THINK
-# (reason: the share of answered questions whose <think> repeats the question; defaults below).
+# PRETRAIN_STEPS, WARMUP, EVAL_N, EVAL_K, RL_STEPS, QUESTIONS, RL_EVAL, RL_LR, WORKED_SHARE, REPEAT_THINK
+# (reason: the share of answered questions whose <think> repeats the question) and THINK_CLOSE (reason: words
+# every answered question's <think> ends with, e.g. "done :"; grpo corpus --think-close); defaults below.
 #
 # The pre-training corpus never holds a question in the prompt format whose <think> works the problem out
 # (tests/datasets/box_stacking_corpus_test.cpp checks it): its <think> is empty or repeats the question. The
@@ -38,7 +39,7 @@ while [[ $# -gt 0 ]]; do
       ;;
     --recipe=*) RECIPE=${1#--recipe=} ;;
     -h | --help)
-      sed -n '2,25p' "$0"
+      sed -n '2,27p' "$0"
       exit 0
       ;;
     *)
@@ -69,6 +70,8 @@ else
   WORKED_SHARE=${WORKED_SHARE:-0.12} REPEAT_THINK=${REPEAT_THINK:-0.5}
   CORPUS_OPTIONS=(--numbered --worked-share "$WORKED_SHARE" --story-ops 1-8 --narration 1 --question-ops 2
     --single-op-share 0.2 --repeat-think "$REPEAT_THINK")
+  THINK_CLOSE=${THINK_CLOSE-}
+  [[ -n $THINK_CLOSE ]] && CORPUS_OPTIONS+=(--think-close "$THINK_CLOSE")
   VOCABULARY=140 SEQ_LEN=256 GROUP=16 COMPLETION_LENGTH=192 EVAL_TOKENS=192
   RL_OPTIONS=(--reward box_stacking,format --reward-weights 1,0.1 --mask-truncated-completions)
 fi

@@ -71,7 +71,8 @@ struct ShareOutcome {
 nlohmann::json tally_to_json(const ReasoningTally& t) {
   return {t.completions,        t.with_chain,           t.graded_with_chain,
           t.correct_with_chain, t.graded_without_chain, t.correct_without_chain,
-          t.chain_steps_right,  t.chain_operations,     t.think_words};
+          t.chain_steps_right,  t.chain_operations,     t.think_words,
+          t.chain_ends_right};
 }
 
 ReasoningTally tally_from_json(const nlohmann::json& j) {
@@ -85,6 +86,7 @@ ReasoningTally tally_from_json(const nlohmann::json& j) {
   t.chain_steps_right = j.at(6).get<size_t>();
   t.chain_operations = j.at(7).get<size_t>();
   t.think_words = j.at(8).get<double>();
+  t.chain_ends_right = j.at(9).get<size_t>();
   return t;
 }
 

@@ -160,5 +160,30 @@ TEST(ReasoningTally, SharesAccuraciesAndLengthsOverBoxStackingCompletionsOnly) {
   EXPECT_TRUE(ReasoningTally{}.to_json()[metric::kChainShare].is_null());
 }
 
+// A chain ends in the answer when its last step states the final stack, at whatever rank and whether or not
+// the completion closes <think>: what a chain computed even when the reward scores it 0.
+TEST(ReasoningTally, CountsChainsEndingInTheAnswerWhetherOrNotTheyWriteIt) {
+  const std::string
+      unclosed =  // right last stack, never closed: format and accuracy fail, the chain is right
+      "<think> doing it : the stack is red yellow blue . put green on top . now the stack is red yellow blue "
+      "green . swap red and blue . now the stack is blue yellow green red . done : blue yellow green red .";
+  const std::string wrong_end = "<think> remove red . now the stack is blue </think> <answer> blue </answer>";
+  BoxChain chain = read_box_chain(unclosed);
+  EXPECT_TRUE(box_chain_ends_right(chain, three_step_row()));
+  EXPECT_FALSE(box_chain_ends_right(read_box_chain(wrong_end), three_step_row()));
+  EXPECT_FALSE(box_chain_ends_right(read_box_chain("<think> </think>"), three_step_row()));
+  EXPECT_FALSE(box_chain_ends_right(chain, nlohmann::json{{"answer", "7"}}));
+
+  ReasoningTally tally, other;
+  tally.add(unclosed, three_step_row(), false);
+  tally.add(wrong_end, three_step_row(), false);
+  other.add("<think> </think> <answer> red </answer>", three_step_row(), true);  // no chain: not counted
+  other.add(unclosed, three_step_row(), false);
+  tally.merge(other);
+  EXPECT_EQ(tally.chain_ends_right, 2u);
+  EXPECT_DOUBLE_EQ(tally.to_json()[logs::metric::kChainEndAccuracy].get<double>(), 2.0 / 3.0);
+  EXPECT_TRUE(ReasoningTally{}.to_json()[logs::metric::kChainEndAccuracy].is_null());
+}
+
 }  // namespace
 }  // namespace grpo

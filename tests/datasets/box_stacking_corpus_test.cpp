@@ -187,6 +187,34 @@ TEST(BoxStackingCorpus, TheReasoningRecipeHoldsWorkedTextOnlyOutsideThePromptFor
   EXPECT_GT(kinds["question"], 2000u);
 }
 
+// --think-close: every question's <think> ends with the given words, after the repeated question or alone,
+// and nothing else changes: the same documents, the same answers, still no chain in a <think>.
+TEST(BoxStackingCorpus, ThinkCloseOnlyEndsEachThinkWithItsWords) {
+  BoxCorpusOptions options = reason_options(17);
+  BoxCorpus open = generate_box_corpus(options);
+  options.think_close = "done :";
+  BoxCorpus closed = generate_box_corpus(options);
+  ASSERT_EQ(open.documents.size(), closed.documents.size());
+  size_t repeating = 0;
+  for (size_t i = 0; i < open.documents.size(); ++i) {
+    const BoxCorpusDocument& before = open.documents[i];
+    const BoxCorpusDocument& after = closed.documents[i];
+    ASSERT_EQ(before.kind, after.kind);
+    if (before.kind != "question") {
+      EXPECT_EQ(before.text, after.text);
+      continue;
+    }
+    const std::string think = between(before.text, "<think>", "</think>");
+    const std::string expected = think.empty() ? "done :" : think + " done :";
+    repeating += think.empty() ? 0 : 1;
+    EXPECT_EQ(between(after.text, "<think>", "</think>"), expected) << after.text;
+    EXPECT_EQ(after.row["think"].get<std::string>(), expected);
+    EXPECT_EQ(between(after.text, "<answer>", "</answer>"), between(before.text, "<answer>", "</answer>"));
+    EXPECT_FALSE(read_box_chain(after.text).holds_chain()) << "a worked <think>: " << after.text;
+  }
+  EXPECT_GT(repeating, 500u);
+}
+
 // Without worked documents and numbering, the options added for the reasoning recipe change nothing: the
 // sharpening demo's corpus stays the same byte for byte.
 TEST(BoxStackingCorpus, TheSharpeningCorpusIsUnchangedByTheRecipeOptions) {

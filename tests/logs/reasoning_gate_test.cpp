@@ -31,7 +31,10 @@ Json eval_result(double greedy, const std::string& prefill, Json stack_accuracy,
           {"n_problems", 150},
           {"prefill", prefill},
           {"reasoning",
-           {{"greedy", {{"reasoning/chain_share", 0.9}, {"reasoning/stack_accuracy", stack_accuracy}}},
+           {{"greedy",
+             {{"reasoning/chain_share", 0.9},
+              {"reasoning/stack_accuracy", stack_accuracy},
+              {"reasoning/chain_end_accuracy", 0.25}}},
             {"sampled", sampled}}}};
 }
 
@@ -46,6 +49,11 @@ TEST(ReasoningGate, PassesOnlyWhenAllThreeChecksHold) {
   EXPECT_EQ(gate["checks"][2]["value"], 0.02);
   EXPECT_EQ(gate["forced"]["prefill"], "<think> the stack is");
   EXPECT_NE(format_gate(gate).find("gate: passed"), std::string::npos) << format_gate(gate);
+  // Beside the checks, not in the verdict: how often the forced chains end in the answer, and their format.
+  ASSERT_EQ(gate["notes"].size(), 2u);
+  EXPECT_EQ(gate["notes"][0]["value"], 0.25);
+  EXPECT_TRUE(gate["notes"][1]["value"].is_null());  // no format_rate in this result
+  EXPECT_NE(format_gate(gate).find("forced chains ending in the answer"), std::string::npos);
 
   // Each check can fail on its own: a gain of 0.10, steps 0.05 right (EMERGENCE.md's 4% corpus), no chains.
   EXPECT_FALSE(
@@ -124,6 +132,9 @@ TEST(GateInReport, TheReportShowsTheRunDirectorysGate) {
   EXPECT_NE(page.dom.find("Gate before RL: passed"), std::string::npos) << page.dom.substr(0, 3000);
   EXPECT_NE(page.dom.find("id=\"gate-table\" data-passed=\"1\""), std::string::npos);
   EXPECT_NE(page.dom.find("steps right in the forced chains (greedy)"), std::string::npos);
+  EXPECT_NE(page.dom.find("forced chains ending in the answer (greedy): 0.25 (not a check)"),
+            std::string::npos)
+      << page.dom.substr(0, 3000);
 }
 
 }  // namespace
