@@ -64,22 +64,21 @@ if [[ $RECIPE == sharpen ]]; then
   CORPUS_OPTIONS=()
   VOCABULARY=110 SEQ_LEN=128 GROUP=8 COMPLETION_LENGTH=48 EVAL_TOKENS=64
   RL_OPTIONS=()
+  CHAIN_PREFIX="<think> the stack is"  # the gate's forced chain
 else
   EVAL_DIFFICULTY="boxes=3-5,ops=6-8,style=numbered"
   TRAIN_DIFFICULTY="boxes=3-5,ops=3-8,style=numbered"
   WORKED_SHARE=${WORKED_SHARE:-0.12} REPEAT_THINK=${REPEAT_THINK:-0.5}
   CORPUS_OPTIONS=(--numbered --worked-share "$WORKED_SHARE" --story-ops 1-8 --narration 1 --question-ops 2
     --single-op-share 0.2 --repeat-think "$REPEAT_THINK")
-  THINK_CLOSE=${THINK_CLOSE-}
-  [[ -n $THINK_CLOSE ]] && CORPUS_OPTIONS+=(--think-close "$THINK_CLOSE")
+  [[ -n ${THINK_CLOSE-} ]] && CORPUS_OPTIONS+=(--think-close "$THINK_CLOSE")
   VOCABULARY=140 SEQ_LEN=256 GROUP=16 COMPLETION_LENGTH=192 EVAL_TOKENS=192
   RL_OPTIONS=(--reward box_stacking,format --reward-weights 1,0.1 --mask-truncated-completions)
+  # The gate's forced chain. Here "<think> the stack is" only makes the model repeat the question (what the
+  # corpus's repeating <think> blocks do, measured 2026-12-03), so the probe opens the worked documents'
+  # narration instead.
+  CHAIN_PREFIX="<think> doing it : the stack is"
 fi
-# The forced chain of the gate. In the reason recipe "<think> the stack is" only makes the model repeat the
-# question (what the corpus's repeating <think> blocks do, measured 2026-12-03), so the probe opens the
-# worked documents' narration instead.
-CHAIN_PREFIX="<think> the stack is"
-[[ $RECIPE == reason ]] && CHAIN_PREFIX="<think> doing it : the stack is"
 if [[ $RECIPE == reason ]]; then
   if [[ $QUICK == 1 ]]; then
     RUN=${RUN:-runs/demo-reason-quick}
