@@ -17,10 +17,10 @@ inline constexpr const char* kGateFile = "gate.json";
 
 // {"passed": bool, "checks": [{"name", "value" (null: not measured), "threshold", "passed"}, ...],
 //  "notes": [{"name", "value"}, ...] (figures beside the checks: the forced chains ending in the answer
-//  whether or not written in <answer>, the forced completions' format rate), "direct": {"greedy_accuracy",
-//  "prefill", "reasoning"}, "forced": {...}}. A check whose value is missing
-// (an eval without samples, or not on box-stacking problems) fails. Throws grpo::Error when an input is not
-// an object with a greedy_accuracy.
+//  whether or not written in <answer>, the forced completions' format rate),
+//  "direct": {"greedy_accuracy", "prefill", "reasoning"}, "forced": {...}}.
+// A check whose value is missing (an eval without samples, or not on box-stacking problems) fails. Throws
+// grpo::Error when an input is not an object with a greedy_accuracy.
 Json reasoning_gate(const Json& direct, const Json& forced);
 
 // The gate as lines for a terminal: one per check with its value, threshold and verdict, then the verdict.
